@@ -1,0 +1,42 @@
+# The README's commands. `make run` starts everything; `make test` runs the whole suite.
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+PG_TEST_URL ?= postgres://steadyops:steadyops@127.0.0.1:5432/steadyops
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test test-sqlite test-postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || python3 -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	@$(BIN)/steadyops up
+
+test: $(STAMP)
+	@bash .ci/services
+	$(MAKE) --no-print-directory test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy steadyops
+	$(BIN)/steadyops makemigrations --check --dry-run
+	STEADYOPS_HTTPS=true STEADYOPS_SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))') \
+		$(BIN)/steadyops check --deploy --fail-level WARNING
+
+bench: $(STAMP)
+	@bash .ci/services
+	$(BIN)/python bench/http.py
+
+clean:
+	rm -rf $(VENV) var

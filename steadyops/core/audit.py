@@ -1,0 +1,53 @@
+"""The audit log: every write made through a service function is recorded here, in the same transaction."""
+
+from typing import Any
+
+from django.db import models, transaction
+from django.forms.models import model_to_dict
+
+from steadyops.core.actor import Actor
+from steadyops.core.models import AuditEntry
+
+SECRET_FIELDS = frozenset({"password", "token_hash", "secret"})
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """A JSON-safe picture of an object's fields, without secrets, for before/after."""
+    data = model_to_dict(obj, fields=fields)
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in SECRET_FIELDS:
+            continue
+        if isinstance(value, list):
+            value = [getattr(v, "pk", v) for v in value]
+        elif isinstance(value, models.Model):
+            value = value.pk
+        elif value is not None and not isinstance(value, (str, int, float, bool, dict)):
+            value = str(value)
+        result[key] = value
+    return result
+
+
+def record(
+    *,
+    actor: Actor,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record a change. Must run inside the transaction that makes the change."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the transaction that makes the change")
+    return AuditEntry.objects.create(
+        actor=actor.user,
+        actor_label=actor.label[:200],
+        token=actor.token,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+        request_id=actor.request_id,
+    )

@@ -1,0 +1,60 @@
+import logging
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from steadyops.core import metrics
+from steadyops.core.requestid import end_request, start_request
+
+log = logging.getLogger("steadyops.request")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id, carried in logs, audit entries and the X-Request-ID response header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = start_request(request.headers.get("X-Request-ID"))
+        try:
+            response = self.get_response(request)
+        finally:
+            end_request()
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class MetricsMiddleware:
+    """Counts requests and measures latency for /metrics, and logs one line per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        method = request.method if request.method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD") else "OTHER"
+        metrics.REQUESTS.labels(method=method, status=str(response.status_code)).inc()
+        metrics.LATENCY.labels(method=method).observe(elapsed)
+        if response.status_code >= 500 or _is_logged(request.path):
+            log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
+        return response
+
+
+def _is_logged(path: str) -> bool:
+    # Probes and static files would drown the log.
+    return not path.startswith(("/static/", "/healthz", "/metrics"))

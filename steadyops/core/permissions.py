@@ -1,0 +1,69 @@
+"""Who may do what. Every page, API endpoint and CLI command asks here; no rule is written anywhere else."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from steadyops.accounts.models import Role
+from steadyops.accounts.scopes import ADMIN_ONLY_SCOPES
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from steadyops.accounts.models import Team, User
+
+    AnyUser = User | AnonymousUser
+
+
+def _active(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def is_admin(user: AnyUser) -> bool:
+    return _active(user) and getattr(user, "role", None) == Role.ADMIN
+
+
+def is_operator(user: AnyUser) -> bool:
+    return _active(user) and getattr(user, "role", None) in (Role.ADMIN, Role.OPERATOR)
+
+
+def can_view(user: AnyUser) -> bool:
+    """Any signed-in, active person may look around: the directory, teams, their own home page."""
+    return _active(user)
+
+
+def can_manage_teams(user: AnyUser) -> bool:
+    """Create, rename and archive teams."""
+    return is_admin(user)
+
+
+def member_of(user: AnyUser, team: Team) -> bool:
+    return _active(user) and team.memberships.filter(user_id=user.pk).exists()
+
+
+def can_edit_team(user: AnyUser, team: Team) -> bool:
+    """Change a team's description and members: administrators, and operators who belong to it."""
+    if is_admin(user):
+        return True
+    return is_operator(user) and team.archived_at is None and member_of(user, team)
+
+
+def can_manage_people(user: AnyUser) -> bool:
+    """Invite people, change their role, deactivate them."""
+    return is_admin(user)
+
+
+def can_view_audit(user: AnyUser) -> bool:
+    return is_admin(user)
+
+
+def can_manage_deliveries(user: AnyUser) -> bool:
+    """See undeliverable notifications and send them again."""
+    return is_admin(user)
+
+
+def allowed_scopes(user: AnyUser, scopes: list[str]) -> list[str]:
+    """The scopes of those requested that this person may put on a token; admin-only ones are dropped."""
+    if is_admin(user):
+        return list(scopes)
+    return [scope for scope in scopes if scope not in ADMIN_ONLY_SCOPES]

@@ -1,0 +1,1 @@
+"""Real servers for tests: an SMTP server and a webhook receiver, started on loopback for the test."""

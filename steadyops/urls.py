@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from steadyops.api.api import api
+
+admin.site.site_header = "steadyops administration"
+admin.site.site_title = "steadyops"
+
+urlpatterns = [
+    path("", include("steadyops.core.urls")),
+    path("", include("steadyops.accounts.urls")),
+    path("notifications/", include("steadyops.notify.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
