@@ -107,9 +107,15 @@ SQLITE_OPTIONS = {
 def _database() -> dict[str, object]:
     url = env_str("DATABASE_URL")
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "steadyops.sqlite3", "OPTIONS": SQLITE_OPTIONS}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "steadyops.sqlite3",
+            "OPTIONS": SQLITE_OPTIONS,
+        }
     if not url.startswith(("postgres://", "postgresql://", "sqlite:///")):
-        raise ConfigError(f"DATABASE_URL={url!r} is not accepted; use postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite:///PATH.")
+        raise ConfigError(
+            f"DATABASE_URL={url!r} is not accepted; use postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite:///PATH."
+        )
     config: dict[str, object] = dict(dj_database_url.parse(url))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = SQLITE_OPTIONS
@@ -252,6 +258,7 @@ METRICS_TOKEN = env_str("STEADYOPS_METRICS_TOKEN")
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "steadyops" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -273,7 +280,10 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
     },
-    "root": {"handlers": ["console"], "level": env_choice("STEADYOPS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("STEADYOPS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+    },
     "loggers": {
         "django.server": {"level": "WARNING"},
         "huey": {"level": "WARNING"},

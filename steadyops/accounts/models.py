@@ -1,8 +1,13 @@
+from __future__ import annotations
+
 import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+
+# Paths like /people/new/ and /teams/new/ would hide a person or team with one of these names.
+RESERVED_NAMES = frozenset({"new"})
 
 
 class Role(models.TextChoices):
@@ -42,7 +47,9 @@ class Team(models.Model):
     )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    members = models.ManyToManyField(User, through="Membership", related_name="teams")
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
+        User, through="Membership", related_name="teams"
+    )
 
     class Meta:
         ordering = ["name"]

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from steadyops.accounts import scopes as scope_names
 from steadyops.accounts.models import (
+    RESERVED_NAMES,
     TOKEN_PREFIX,
     ApiToken,
     Membership,
@@ -33,7 +34,9 @@ def create_team(*, actor: Actor, name: str, slug: str = "", description: str = "
     """Create a team. Administrators only."""
     _require(permissions.can_manage_teams(actor.user), "Only administrators can create teams.")
     name = name.strip()
-    team = Team(name=name, slug=slug or slugify(name), description=description, is_operations=is_operations)
+    # A long name would give a slug over the field's 50 characters; cut it rather than refuse a valid name.
+    slug = slug or slugify(name)[:50].strip("-")
+    team = Team(name=name, slug=slug, description=description, is_operations=is_operations)
     team.full_clean()
     with transaction.atomic():
         team.save()
@@ -52,7 +55,9 @@ def update_team(*, actor: Actor, team: Team, name: str, description: str, is_ope
         team.is_operations = is_operations
         team.full_clean()
         team.save()
-        audit.record(actor=actor, action="team.update", obj=team, before=before, after=audit.snapshot(team, TEAM_FIELDS))
+        audit.record(
+            actor=actor, action="team.update", obj=team, before=before, after=audit.snapshot(team, TEAM_FIELDS)
+        )
     return team
 
 
@@ -66,7 +71,9 @@ def archive_team(*, actor: Actor, team: Team) -> Team:
         before = audit.snapshot(team, TEAM_FIELDS)
         team.archived_at = timezone.now()
         team.save(update_fields=["archived_at"])
-        audit.record(actor=actor, action="team.archive", obj=team, before=before, after=audit.snapshot(team, TEAM_FIELDS))
+        audit.record(
+            actor=actor, action="team.archive", obj=team, before=before, after=audit.snapshot(team, TEAM_FIELDS)
+        )
     return team
 
 
@@ -103,12 +110,20 @@ def remove_member(*, actor: Actor, team: Team, user: User) -> None:
 
 
 def invite_user(
-    *, actor: Actor, username: str, email: str, display_name: str = "", role: str = Role.VIEWER, teams: list[Team] | None = None
+    *,
+    actor: Actor,
+    username: str,
+    email: str,
+    display_name: str = "",
+    role: str = Role.VIEWER,
+    teams: list[Team] | None = None,
 ) -> User:
     """Create an account with no usable password; the person sets one through the emailed link."""
     _require(permissions.can_manage_people(actor.user), "Only administrators can add people.")
     user = User(username=username.strip(), email=email.strip().lower(), display_name=display_name.strip(), role=role)
     user.set_unusable_password()
+    if user.username.lower() in RESERVED_NAMES:
+        raise ValidationError({"username": f"“{user.username}” is kept for the page that adds people; choose another."})
     user.full_clean()
     if User.objects.filter(email__iexact=user.email).exists():
         raise ValidationError({"email": "Someone already uses this email address."})
@@ -117,7 +132,9 @@ def invite_user(
         audit.record(actor=actor, action="user.invite", obj=user, after=audit.snapshot(user, USER_FIELDS))
         for team in teams or []:
             Membership.objects.create(team=team, user=user)
-            audit.record(actor=actor, action="team.member_add", obj=team, after={"user": user.username, "team": team.slug})
+            audit.record(
+                actor=actor, action="team.member_add", obj=team, after={"user": user.username, "team": team.slug}
+            )
         notify.send_invitation(user=user, invited_by=actor.label)
     return user
 
@@ -140,7 +157,9 @@ def update_user(*, actor: Actor, user: User, email: str, display_name: str, role
         user.save()
         if not is_active:
             ApiToken.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
-        audit.record(actor=actor, action="user.update", obj=user, before=before, after=audit.snapshot(user, USER_FIELDS))
+        audit.record(
+            actor=actor, action="user.update", obj=user, before=before, after=audit.snapshot(user, USER_FIELDS)
+        )
     return user
 
 
@@ -151,9 +170,15 @@ def create_token(*, actor: Actor, user: User, name: str, scopes: list[str]) -> t
         acting is not None and (acting.pk == user.pk or permissions.is_admin(acting)),
         "You can only make tokens for yourself.",
     )
+    _require(
+        permissions.can_make_token_through(actor.token),
+        "An API token can make other tokens only if it has the scope 'all'; sign in to make one.",
+    )
     unknown = sorted(set(scopes) - set(scope_names.SCOPES))
     if unknown:
-        raise ValidationError({"scopes": f"Unknown scope: {', '.join(unknown)}. Known scopes: {', '.join(scope_names.SCOPES)}."})
+        raise ValidationError(
+            {"scopes": f"Unknown scope: {', '.join(unknown)}. Known scopes: {', '.join(scope_names.SCOPES)}."}
+        )
     if not scopes:
         raise ValidationError({"scopes": "Choose at least one scope."})
     if permissions.allowed_scopes(user, scopes) != list(scopes):
@@ -167,7 +192,12 @@ def create_token(*, actor: Actor, user: User, name: str, scopes: list[str]) -> t
     token = ApiToken(user=user, name=name, token_hash=hash_token(raw), hint=raw[:10], scopes=sorted(set(scopes)))
     with transaction.atomic():
         token.save()
-        audit.record(actor=actor, action="token.create", obj=token, after={"name": name, "user": user.username, "scopes": token.scopes})
+        audit.record(
+            actor=actor,
+            action="token.create",
+            obj=token,
+            after={"name": name, "user": user.username, "scopes": token.scopes},
+        )
     return token, raw
 
 
@@ -183,7 +213,9 @@ def revoke_token(*, actor: Actor, token: ApiToken) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
-            audit.record(actor=actor, action="token.revoke", obj=token, after={"name": token.name, "user": token.user.username})
+            audit.record(
+                actor=actor, action="token.revoke", obj=token, after={"name": token.name, "user": token.user.username}
+            )
     return token
 
 

@@ -1,3 +1,93 @@
-from ninja import NinjaAPI
+"""The one NinjaAPI, mounted at /api/v1/. Each module adds its router here."""
 
-api = NinjaAPI(title="steadyops API", version="1", urls_namespace="api")
+from typing import Any
+
+from ninja import NinjaAPI
+from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
+from ninja.operation import Operation
+from ninja.schema import NinjaGenerateJsonSchema
+
+from steadyops.accounts.api import router as accounts_router
+from steadyops.api import errors
+from steadyops.api.auth import SessionAuth, TokenAuth, scope_for_method, scoped
+from steadyops.api.schemas import Error
+
+# Answers any operation can give besides its own success: declared for every operation, so the document
+# tells the truth about what a client may receive.
+ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 413, 422, 429, 500)
+
+
+class _Document(OpenAPISchema):
+    """ninja's OpenAPI document, plus the error answers and the scope each operation needs."""
+
+    def responses(self, operation: Operation) -> dict[int, Any]:
+        result = super().responses(operation)
+        ref = self._error_schema_ref()
+        for status in ERROR_STATUSES:
+            if status == 401 and not operation.auth_callbacks:
+                continue
+            result.setdefault(
+                status,
+                {
+                    "description": errors.DEFAULT_MESSAGES[status],
+                    "content": {"application/json": {"schema": {"$ref": ref}}},
+                },
+            )
+        return result
+
+    def operation_security(self, operation: Operation) -> list[dict[str, Any]] | None:
+        security = super().operation_security(operation)
+        if not security:
+            return security
+        needed = self._scope(operation)
+        # OpenAPI 3.1 lets a non-OAuth requirement name roles; the token's scope is that role here.
+        return [{name: [needed] if name == TokenAuth.__name__ else [] for name in item} for item in security]
+
+    def operation_details(self, operation: Operation) -> dict[str, Any]:
+        result = super().operation_details(operation)
+        if operation.auth_callbacks:
+            note = f"An API token needs the scope `{self._scope(operation)}`."
+            result["description"] = f"{result['description']}\n\n{note}" if result.get("description") else note
+        return result
+
+    @staticmethod
+    def _scope(operation: Operation) -> str:
+        for auth in operation.auth_callbacks:
+            if isinstance(auth, TokenAuth | SessionAuth):
+                return auth.scope or scope_for_method(operation.methods[0])
+        return scope_for_method(operation.methods[0])
+
+    def _error_schema_ref(self) -> str:
+        if "Error" not in self.schemas:
+            schema = Error.model_json_schema(
+                ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema, mode="serialization"
+            )
+            self.add_schema_definitions(schema.pop("$defs", {}))
+            self.schemas["Error"] = schema
+        return REF_TEMPLATE.format(model="Error")
+
+
+class SteadyopsAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return _Document(self, path_prefix)
+
+
+api = SteadyopsAPI(
+    title="steadyops API",
+    version="1",
+    description=(
+        "Send an API token as `Authorization: Bearer sto_…` (make one on your account page), "
+        "or use the API from a signed-in browser, sending the CSRF token with every change."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=scoped(),
+)
+errors.install(api)
+
+
+api.add_router("", accounts_router)

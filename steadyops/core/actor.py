@@ -25,11 +25,23 @@ class Actor:
     def system_actor(cls, name: str) -> Actor:
         return cls(user=None, system=name)
 
+    @classmethod
+    def cli(cls, user: User, command: str = "cli") -> Actor:
+        """The server's command line acting for a named person, with exactly that person's rights.
+
+        Whoever runs `steadyops` on the server controls its data already, so the command names
+        the person it acts for (the token's owner, an administrator); permission checks and the
+        audit log then see that person, and the label says the change came from the command line.
+        """
+        return cls(user=user, system=command)
+
     @property
     def label(self) -> str:
         if self.user is not None:
             base = self.user.username
-            return f"{base} (token {self.token.name})" if self.token is not None else base
+            if self.token is not None:
+                return f"{base} (token {self.token.name})"
+            return f"{base} (via {self.system})" if self.system else base
         return f"system: {self.system or 'steadyops'}"
 
     @property

@@ -10,13 +10,13 @@ from steadyops.accounts.scopes import ADMIN_ONLY_SCOPES
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from steadyops.accounts.models import Team, User
+    from steadyops.accounts.models import ApiToken, Team, User
 
-    AnyUser = User | AnonymousUser
+    AnyUser = User | AnonymousUser | None
 
 
 def _active(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_active)
+    return user is not None and bool(user.is_authenticated and user.is_active)
 
 
 def is_admin(user: AnyUser) -> bool:
@@ -38,7 +38,9 @@ def can_manage_teams(user: AnyUser) -> bool:
 
 
 def member_of(user: AnyUser, team: Team) -> bool:
-    return _active(user) and team.memberships.filter(user_id=user.pk).exists()
+    if user is None or user.pk is None or not _active(user):
+        return False
+    return team.memberships.filter(user_id=user.pk).exists()
 
 
 def can_edit_team(user: AnyUser, team: Team) -> bool:
@@ -67,3 +69,16 @@ def allowed_scopes(user: AnyUser, scopes: list[str]) -> list[str]:
     if is_admin(user):
         return list(scopes)
     return [scope for scope in scopes if scope not in ADMIN_ONLY_SCOPES]
+
+
+def can_manage_channel(user: AnyUser, channel: object) -> bool:
+    """See, change, test or archive a notification channel: only the person it belongs to."""
+    return _active(user) and getattr(channel, "owner_id", None) == getattr(user, "pk", None)
+
+
+def can_make_token_through(token: ApiToken | None) -> bool:
+    """Tokens are made by a signed-in person. A token may make another only if it holds the scope 'all':
+    otherwise a leaked token could keep its access alive by making a successor before it is revoked."""
+    from steadyops.accounts.scopes import ALL
+
+    return token is None or ALL in token.scopes

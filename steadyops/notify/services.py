@@ -1,12 +1,17 @@
 """Writing notifications into the outbox. Call these inside the transaction of the event that causes them."""
 
+import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +19,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from steadyops.accounts.models import User
-from steadyops.notify.models import Channel, ChannelKind, OutboxMessage, Preference
+from steadyops.core import audit, permissions
+from steadyops.core.actor import Actor
+from steadyops.notify.models import Channel, ChannelKind, DeliveryStatus, OutboxMessage, Preference
+
+NAME_MAX = 100
+TARGET_MAX = 500
 
 
 def _quiet_until(preference: Preference | None, now: datetime) -> datetime | None:
@@ -83,12 +93,31 @@ def notify_user(
         if not user.email:
             return []
         return [
-            enqueue(kind=ChannelKind.EMAIL, target=user.email, event=event, subject=subject, body=body,
-                    payload=full_payload, recipient=user, urgent=urgent, not_before=delay_until)
+            enqueue(
+                kind=ChannelKind.EMAIL,
+                target=user.email,
+                event=event,
+                subject=subject,
+                body=body,
+                payload=full_payload,
+                recipient=user,
+                urgent=urgent,
+                not_before=delay_until,
+            )
         ]
     return [
-        enqueue(kind=channel.kind, target=channel.target, event=event, subject=subject, body=body,
-                payload=full_payload, channel=channel, recipient=user, urgent=urgent, not_before=delay_until)
+        enqueue(
+            kind=channel.kind,
+            target=channel.target,
+            event=event,
+            subject=subject,
+            body=body,
+            payload=full_payload,
+            channel=channel,
+            recipient=user,
+            urgent=urgent,
+            not_before=delay_until,
+        )
         for channel in channels
     ]
 
@@ -104,5 +133,217 @@ def send_invitation(*, user: User, invited_by: str) -> OutboxMessage:
         f"Choose your password here (the link works for {settings.PASSWORD_RESET_TIMEOUT // 86400} days):\n{link}\n\n"
         f"Your user name is: {user.username}\n"
     )
-    return enqueue(kind=ChannelKind.EMAIL, target=user.email, event="user.invited",
-                   subject="You are invited to steadyops", body=body, recipient=user, urgent=True)
+    return enqueue(
+        kind=ChannelKind.EMAIL,
+        target=user.email,
+        event="user.invited",
+        subject="You are invited to steadyops",
+        body=body,
+        recipient=user,
+        urgent=True,
+    )
+
+
+# --- Channels and preferences -------------------------------------------------------------------------------------
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def validate_webhook_url(url: str) -> None:
+    """Accept only absolute http:// or https:// addresses with a host."""
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise ValidationError("The address must not contain spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValidationError("This is not a valid web address.") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValidationError("The address must start with http:// or https://.")
+    if not parts.hostname:
+        raise ValidationError("The address has no host name, as in https://chat.example.com/hooks/….")
+    if port == 0:
+        raise ValidationError("The port number is not valid.")
+
+
+def clean_target(kind: str, target: str) -> str:
+    """The channel address, checked for its kind: an email address, or an http(s) URL for webhooks."""
+    target = target.strip()
+    if not target:
+        raise ValidationError({"target": "Enter an address."})
+    if len(target) > TARGET_MAX:
+        raise ValidationError({"target": f"The address is longer than {TARGET_MAX} characters."})
+    if kind == ChannelKind.EMAIL:
+        try:
+            validate_email(target)
+        except ValidationError:
+            raise ValidationError({"target": "Enter a valid email address, such as name@example.com."}) from None
+        return target
+    if kind in (ChannelKind.SLACK, ChannelKind.WEBHOOK):
+        try:
+            validate_webhook_url(target)
+        except ValidationError as exc:
+            raise ValidationError({"target": exc.messages}) from None
+        return target
+    raise ValidationError({"kind": "Choose email, Slack/Mattermost or signed webhook."})
+
+
+def clean_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError(
+            {"name": "Give the channel a name, such as \u201cMy phone\u201d or \u201cTeam chat\u201d."}
+        )
+    if len(name) > NAME_MAX:
+        raise ValidationError({"name": f"The name is longer than {NAME_MAX} characters."})
+    if any(ord(ch) < 32 for ch in name):
+        raise ValidationError({"name": "The name must not contain control characters."})
+    return name
+
+
+def masked_target(channel: Channel) -> str:
+    """The address without its secret part: webhook URLs carry their credentials in the path."""
+    if channel.kind == ChannelKind.EMAIL:
+        return channel.target
+    parts = urlsplit(channel.target)
+    return f"{parts.scheme}://{parts.netloc}/…"
+
+
+def _channel_snapshot(channel: Channel) -> dict[str, Any]:
+    return {**audit.snapshot(channel, ["kind", "name", "enabled", "archived_at"]), "target": masked_target(channel)}
+
+
+def create_channel(*, actor: Actor, kind: str, name: str, target: str) -> Channel:
+    """Add a place where the acting person wants to hear from steadyops. Webhooks get a new signing secret."""
+    owner = actor.user
+    _require(owner is not None and permissions.can_view(owner), "Sign in to add a notification channel.")
+    if kind not in ChannelKind.values:
+        raise ValidationError({"kind": "Choose email, Slack/Mattermost or signed webhook."})
+    channel = Channel(owner=owner, kind=kind, name=clean_name(name), target=clean_target(kind, target))
+    if kind == ChannelKind.WEBHOOK:
+        channel.secret = secrets.token_hex(32)
+    with transaction.atomic():
+        channel.save()
+        audit.record(actor=actor, action="channel.create", obj=channel, after=_channel_snapshot(channel))
+    return channel
+
+
+def update_channel(*, actor: Actor, channel: Channel, name: str, target: str, enabled: bool) -> Channel:
+    """Rename a channel, change its address, or switch it off for a while."""
+    _require(permissions.can_manage_channel(actor.user, channel), "This is not your channel.")
+    name = clean_name(name)
+    target = clean_target(channel.kind, target)
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        if channel.archived_at is not None:
+            raise ValidationError("This channel is archived and can no longer be changed.")
+        before = _channel_snapshot(channel)
+        channel.name, channel.target, channel.enabled = name, target, enabled
+        channel.save(update_fields=["name", "target", "enabled"])
+        audit.record(actor=actor, action="channel.update", obj=channel, before=before, after=_channel_snapshot(channel))
+    return channel
+
+
+def archive_channel(*, actor: Actor, channel: Channel) -> Channel:
+    """Stop using a channel. It is kept, with its delivery history, but receives nothing more."""
+    _require(permissions.can_manage_channel(actor.user, channel), "This is not your channel.")
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        if channel.archived_at is not None:
+            return channel
+        before = _channel_snapshot(channel)
+        channel.archived_at = timezone.now()
+        channel.enabled = False
+        channel.save(update_fields=["archived_at", "enabled"])
+        audit.record(
+            actor=actor, action="channel.archive", obj=channel, before=before, after=_channel_snapshot(channel)
+        )
+    return channel
+
+
+def send_test_message(*, actor: Actor, channel: Channel) -> OutboxMessage:
+    """Send a test message to a channel through the outbox, at once (quiet hours do not apply: the person asked)."""
+    _require(permissions.can_manage_channel(actor.user, channel), "This is not your channel.")
+    if channel.archived_at is not None:
+        raise ValidationError("This channel is archived; add a new one instead.")
+    with transaction.atomic():
+        message = enqueue(
+            kind=channel.kind,
+            target=channel.target,
+            event="channel.test",
+            subject="Test message from steadyops",
+            body=f"This is a test of your channel \u201c{channel.name}\u201d. If you can read it, it works.",
+            payload={"channel": channel.pk, "requested_by": actor.label},
+            channel=channel,
+            recipient=channel.owner,
+            urgent=True,
+        )
+        audit.record(actor=actor, action="channel.test", obj=channel, after={"message": message.idempotency_key})
+    return message
+
+
+@lru_cache(maxsize=1)
+def time_zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def update_preferences(
+    *, actor: Actor, user: User, quiet_start: time | None, quiet_end: time | None, time_zone: str
+) -> Preference:
+    """Set a person's quiet hours (both ends, or neither) and time zone. Only they may change them."""
+    _require(
+        actor.user is not None and actor.user.pk == user.pk and permissions.can_view(user),
+        "You can only change your own notification preferences.",
+    )
+    time_zone = time_zone.strip()
+    errors: dict[str, str] = {}
+    if time_zone not in time_zone_names():
+        errors["time_zone"] = "Choose a time zone from the list, such as Europe/Paris."
+    if (quiet_start is None) != (quiet_end is None):
+        errors["quiet_end" if quiet_end is None else "quiet_start"] = (
+            "Give both the start and the end of quiet hours, or neither."
+        )
+    elif quiet_start is not None and quiet_start == quiet_end:
+        errors["quiet_end"] = "Quiet hours must end at a different time than they start."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        preference, _ = Preference.objects.select_for_update().get_or_create(user=user)
+        before = audit.snapshot(preference, ["quiet_start", "quiet_end", "time_zone"])
+        preference.quiet_start, preference.quiet_end, preference.time_zone = quiet_start, quiet_end, time_zone
+        preference.save()
+        audit.record(
+            actor=actor,
+            action="preference.update",
+            obj=preference,
+            before=before,
+            after=audit.snapshot(preference, ["quiet_start", "quiet_end", "time_zone"]),
+        )
+    return preference
+
+
+def retry_dead(*, actor: Actor, message: OutboxMessage) -> OutboxMessage:
+    """Send an undeliverable notification again: back to waiting, attempts counted from zero."""
+    _require(permissions.can_manage_deliveries(actor.user), "Only administrators can send notifications again.")
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+        if message.status != DeliveryStatus.DEAD:
+            raise ValidationError("Only notifications that were given up on can be sent again.")
+        before = audit.snapshot(message, ["status", "attempts", "last_error"])
+        message.status = DeliveryStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = timezone.now()
+        message.lease_owner, message.lease_expires_at = "", None
+        message.save(update_fields=["status", "attempts", "next_attempt_at", "lease_owner", "lease_expires_at"])
+        audit.record(
+            actor=actor,
+            action="outbox.retry",
+            obj=message,
+            before=before,
+            after=audit.snapshot(message, ["status", "attempts", "last_error"]),
+        )
+        transaction.on_commit(_wake_workers)
+    return message

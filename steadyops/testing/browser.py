@@ -1,5 +1,6 @@
 """Playwright on Debian's Chromium, never a downloaded browser."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 def chromium() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread, but the tests' database calls (and the
+    # flush after each test) are synchronous: set for the rest of the session on purpose.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -32,9 +37,11 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def browser_page(chromium, live_server, request) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def browser_page(chromium, live_server, django_db_setup, request) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A fresh page on the live server; use sign_in(page, live_server.url, user) to act as someone."""
-    viewport = {"width": 390, "height": 844} if request.node.get_closest_marker("phone") else {"width": 1280, "height": 900}
+    viewport = (
+        {"width": 390, "height": 844} if request.node.get_closest_marker("phone") else {"width": 1280, "height": 900}
+    )
     context = chromium.new_context(base_url=live_server.url, viewport=viewport)
     page = context.new_page()
     yield page
@@ -54,5 +61,13 @@ def sign_in(page, base_url: str, user) -> None:  # type: ignore[no-untyped-def]
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
+
+
+def watch_console(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Console errors and uncaught exceptions of the page: CSP violations, failed assets, script errors."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors

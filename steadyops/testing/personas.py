@@ -28,7 +28,10 @@ NAMES = ("admin", "operator_a", "operator_b", "stakeholder", "viewer", "anonymou
 
 def make_user(username: str, role: str, *teams: Team) -> User:
     user = User.objects.create_user(
-        username=username, email=f"{username}@example.com", password=PASSWORD, role=role,
+        username=username,
+        email=f"{username}@example.com",
+        password=PASSWORD,
+        role=role,
         display_name=username.replace("_", " ").title(),
     )
     for team in teams:

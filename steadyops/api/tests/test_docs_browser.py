@@ -1,0 +1,32 @@
+from collections.abc import Iterator
+
+import pytest
+
+from steadyops.testing.browser import screenshot
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sync_database_calls_beside_playwright() -> Iterator[None]:
+    # live_server flushes the database after each test while Playwright's event loop runs in this thread.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.mark.browser
+def test_it_renders_the_docs_in_a_browser_without_csp_violations(browser_page):
+    page = browser_page
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.on("pageerror", lambda error: messages.append(str(error)))
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+
+    page.goto("/api/v1/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    page.wait_for_selector('.opblock-summary-path[data-path="/api/v1/teams"]')
+    screenshot(page, "api-docs")
+
+    assert "steadyops API" in page.inner_text(".swagger-ui .info .title")
+    assert [m for m in messages if "Content Security Policy" in m or "Refused" in m] == []
+    assert failed == []

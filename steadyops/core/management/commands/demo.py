@@ -1,0 +1,43 @@
+"""`steadyops demo`: load the demo organisation (safe to run again)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from steadyops.core import demo
+
+
+def describe_created(created: dict[str, int]) -> str:
+    parts = [f"{created[kind]} {kind}" for kind in ("teams", "people", "memberships") if created.get(kind)]
+    parts += [f"{number} {kind}" for kind, number in created.items() if kind not in ("teams", "people", "memberships")]
+    return ", ".join(parts) if parts else "nothing new"
+
+
+def login_lines() -> list[str]:
+    logins = demo.working_logins()
+    if not logins:
+        return []
+    width = max(len(role) for role, _ in logins)
+    lines = [f"Demo sign-ins (password {demo.DEMO_PASSWORD}):"]
+    lines += [f"  {role.ljust(width)}  {username}" for role, username in logins]
+    return lines
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation: teams, people in every role, and example data. Safe to run again."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            organisation = demo.load()
+        except (PermissionDenied, ValidationError) as exc:
+            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            raise CommandError(f"The demo could not be loaded: {message}") from exc
+        self.stdout.write(
+            f"Demo organisation ready: {len(organisation.teams)} teams, {len(organisation.people)} people "
+            f"(created {describe_created(organisation.created)})."
+        )
+        for line in login_lines():
+            self.stdout.write(line)
