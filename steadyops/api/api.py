@@ -11,6 +11,7 @@ from steadyops.accounts.api import router as accounts_router
 from steadyops.api import errors
 from steadyops.api.auth import SessionAuth, TokenAuth, scope_for_method, scoped
 from steadyops.api.schemas import Error
+from steadyops.notify.api import router as notify_router
 
 # Answers any operation can give besides its own success: declared for every operation, so the document
 # tells the truth about what a client may receive.
@@ -91,3 +92,4 @@ errors.install(api)
 
 
 api.add_router("", accounts_router)
+api.add_router("/notifications", notify_router)

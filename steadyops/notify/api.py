@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import StringConstraints
 
 from steadyops.api.auth import scoped
+from steadyops.api.errors import error_response
 from steadyops.api.schemas import NO_NUL, Error, InputSchema
 from steadyops.core import permissions
 from steadyops.core.actor import Actor
@@ -73,12 +74,19 @@ def create_channel(request: HttpRequest, data: ChannelIn) -> tuple[int, ChannelO
 @router.post(
     "/channels/{channel_id}/test",
     auth=scoped(),
-    response={202: TestMessageOut, 404: Error, **ERRORS},
+    response={202: TestMessageOut, 404: Error, 429: Error, **ERRORS},
     summary="Send a test message to one of my channels",
+    description=f"At most {services.TEST_MESSAGES_PER_MINUTE} test messages per channel in any 60 seconds; "
+    "beyond that the answer is 429 with a Retry-After header.",
 )
-def send_test(request: HttpRequest, channel_id: int) -> tuple[int, TestMessageOut]:
+def send_test(request: HttpRequest, channel_id: int) -> tuple[int, TestMessageOut] | HttpResponse:
     channel = Channel.objects.filter(pk=channel_id).first()
     if channel is None or not permissions.can_manage_channel(request.user, channel):
         raise Http404
-    message = services.send_test_message(actor=Actor.of_request(request), channel=channel)
+    try:
+        message = services.send_test_message(actor=Actor.of_request(request), channel=channel)
+    except services.TooManyTestMessages as exc:
+        response = error_response(429, str(exc))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return 202, TestMessageOut(id=message.pk, idempotency_key=message.idempotency_key, status=message.status)

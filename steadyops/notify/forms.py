@@ -8,21 +8,32 @@ from django.core.exceptions import ValidationError
 from steadyops.notify import services
 from steadyops.notify.models import ChannelKind, DeliveryStatus
 
+# Longer than the kind's own label: the person choosing may not know what a webhook is.
+KIND_CHOICES = [
+    (ChannelKind.EMAIL.value, "Email"),
+    (ChannelKind.SLACK.value, "Slack or Mattermost webhook: a team chat channel"),
+    (ChannelKind.WEBHOOK.value, "Signed JSON webhook: another system, usually set up by a developer"),
+]
+
 
 class ChannelForm(forms.Form):
     """A new channel (kind, name, address), or the changes to one (name, address, on/off)."""
 
     kind = forms.ChoiceField(
-        label="Kind",
-        choices=ChannelKind.choices,
+        label="What kind of channel",
+        choices=KIND_CHOICES,
         widget=forms.RadioSelect,
-        help_text="Email goes to an address; chat and signed webhooks go to a web address (URL) you paste here.",
+        help_text="Not sure? Choose Email. For a chat channel, ask whoever runs the chat for its webhook address.",
     )
-    name = forms.CharField(label="Name", max_length=services.NAME_MAX, help_text="For you, e.g. “Work email”.")
+    name = forms.CharField(
+        label="Name",
+        max_length=services.NAME_MAX,
+        help_text="Only for you, to tell your channels apart, such as “Work email” or “Team chat”.",
+    )
     target = forms.CharField(
         label="Address",
         max_length=services.TARGET_MAX,
-        help_text="An email address, or a web address starting with https://.",
+        help_text="For email, the email address. For the others, the web address you were given, starting with https://.",
     )
     enabled = forms.BooleanField(label="Send me notifications here", required=False, initial=True)
 
@@ -62,7 +73,7 @@ class PreferencesForm(forms.Form):
     time_zone = forms.CharField(
         label="Time zone",
         max_length=64,
-        help_text="Where you are, such as Europe/Berlin or America/New_York.",
+        help_text="Start typing your city, such as Berlin, and pick it from the suggestions (Europe/Berlin).",
         widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
     )
 

@@ -1,5 +1,6 @@
 """Writing notifications into the outbox. Call these inside the transaction of the event that causes them."""
 
+import math
 import secrets
 import uuid
 from datetime import datetime, time, timedelta
@@ -204,12 +205,17 @@ def clean_name(name: str) -> str:
     return name
 
 
-def masked_target(channel: Channel) -> str:
+def masked_address(kind: str, target: str) -> str:
     """The address without its secret part: webhook URLs carry their credentials in the path."""
-    if channel.kind == ChannelKind.EMAIL:
-        return channel.target
-    parts = urlsplit(channel.target)
+    if kind == ChannelKind.EMAIL:
+        return target
+    parts = urlsplit(target)
     return f"{parts.scheme}://{parts.netloc}/…"
+
+
+def masked_target(channel: Channel) -> str:
+    """The channel's address without its secret part."""
+    return masked_address(channel.kind, channel.target)
 
 
 def _channel_snapshot(channel: Channel) -> dict[str, Any]:
@@ -264,16 +270,56 @@ def archive_channel(*, actor: Actor, channel: Channel) -> Channel:
     return channel
 
 
+TEST_EVENT = "channel.test"
+TEST_MESSAGES_PER_MINUTE = 5
+TEST_MESSAGE_WINDOW = timedelta(seconds=60)
+
+
+class TooManyTestMessages(Exception):
+    """A channel has had as many test messages in the last minute as it may have; retry_after is in seconds."""
+
+    def __init__(self, *, channel: Channel, retry_after: int) -> None:
+        self.channel = channel
+        self.retry_after = retry_after
+        seconds = "1 second" if retry_after == 1 else f"{retry_after} seconds"
+        super().__init__(
+            f"You have sent {TEST_MESSAGES_PER_MINUTE} test messages to \u201c{channel.name}\u201d in the last minute. "
+            f"That is the most we allow, so that the channel is not flooded. Please try again in {seconds}."
+        )
+
+
+def _test_message_wait(channel: Channel, now: datetime) -> int:
+    """Seconds until the channel may have another test message; 0 when it may have one now."""
+    recent = list(
+        OutboxMessage.objects.filter(channel=channel, event=TEST_EVENT, created_at__gt=now - TEST_MESSAGE_WINDOW)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)[:TEST_MESSAGES_PER_MINUTE]
+    )
+    if len(recent) < TEST_MESSAGES_PER_MINUTE:
+        return 0
+    # Another test is allowed once the oldest of the newest few has left the window.
+    return max(1, math.ceil((recent[-1] + TEST_MESSAGE_WINDOW - now).total_seconds()))
+
+
 def send_test_message(*, actor: Actor, channel: Channel) -> OutboxMessage:
-    """Send a test message to a channel through the outbox, at once (quiet hours do not apply: the person asked)."""
+    """Send a test message to a channel through the outbox, at once (quiet hours do not apply: the person asked).
+
+    At most TEST_MESSAGES_PER_MINUTE per channel in any 60 seconds, counted from the outbox itself, so a held-down
+    button cannot flood the channel; beyond that, TooManyTestMessages is raised and nothing is written.
+    """
     _require(permissions.can_manage_channel(actor.user, channel), "This is not your channel.")
-    if channel.archived_at is not None:
-        raise ValidationError("This channel is archived; add a new one instead.")
     with transaction.atomic():
+        # The row lock makes simultaneous presses count one after the other, so the limit holds under concurrency.
+        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        if channel.archived_at is not None:
+            raise ValidationError("This channel is archived; add a new one instead.")
+        wait = _test_message_wait(channel, timezone.now())
+        if wait:
+            raise TooManyTestMessages(channel=channel, retry_after=wait)
         message = enqueue(
             kind=channel.kind,
             target=channel.target,
-            event="channel.test",
+            event=TEST_EVENT,
             subject="Test message from steadyops",
             body=f"This is a test of your channel \u201c{channel.name}\u201d. If you can read it, it works.",
             payload={"channel": channel.pk, "requested_by": actor.label},
@@ -283,6 +329,29 @@ def send_test_message(*, actor: Actor, channel: Channel) -> OutboxMessage:
         )
         audit.record(actor=actor, action="channel.test", obj=channel, after={"message": message.idempotency_key})
     return message
+
+
+def rotate_channel_secret(*, actor: Actor, channel: Channel) -> Channel:
+    """Give a signed webhook a new signing secret. The old secret stops working at once, also for messages still
+    waiting to be sent, so the receiving system must be given the new one. The audit log records that the secret
+    was replaced, never the secret."""
+    _require(permissions.can_manage_channel(actor.user, channel), "This is not your channel.")
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        if channel.kind != ChannelKind.WEBHOOK:
+            raise ValidationError("Only signed webhooks have a secret to replace.")
+        if channel.archived_at is not None:
+            raise ValidationError("This channel is archived and can no longer be changed.")
+        channel.secret = secrets.token_hex(32)
+        channel.save(update_fields=["secret"])
+        audit.record(
+            actor=actor,
+            action="channel.rotate_secret",
+            obj=channel,
+            before={"signing_secret": "previous secret"},
+            after={"signing_secret": "new secret (not recorded)"},
+        )
+    return channel
 
 
 @lru_cache(maxsize=1)

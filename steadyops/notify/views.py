@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -84,12 +84,20 @@ def channel_create(request: HttpRequest) -> HttpResponse:
     return render(request, "notify/channel_form.html", {"form": form, "channel": None}, status=_form_status(form))
 
 
+def _edit_form(channel: Channel, data: QueryDict | None = None) -> ChannelForm:
+    initial = {"name": channel.name, "target": channel.target, "enabled": channel.enabled}
+    return ChannelForm(data, initial=initial, editing_kind=channel.kind)
+
+
+def _channel_page(request: HttpRequest, channel: Channel, form: ChannelForm, *, status: int = 200) -> HttpResponse:
+    return render(request, "notify/channel_form.html", {"form": form, "channel": channel}, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
     channel = _own_channel(request, pk)
-    initial = {"name": channel.name, "target": channel.target, "enabled": channel.enabled}
-    form = ChannelForm(request.POST or None, initial=initial, editing_kind=channel.kind)
+    form = _edit_form(channel, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_channel(
@@ -104,7 +112,7 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Your changes are saved.")
             return redirect("channel_list")
-    return render(request, "notify/channel_form.html", {"form": form, "channel": channel}, status=_form_status(form))
+    return _channel_page(request, channel, form, status=_form_status(form))
 
 
 @login_required
@@ -113,10 +121,33 @@ def channel_test(request: HttpRequest, pk: int) -> HttpResponse:
     channel = _own_channel(request, pk)
     try:
         services.send_test_message(actor=Actor.of_request(request), channel=channel)
+    except services.TooManyTestMessages as exc:
+        # The channel page itself says why nothing was sent; a redirect would hide the 429 from scripts.
+        messages.error(request, str(exc))
+        response = _channel_page(request, channel, _edit_form(channel), status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("channel_list")
     messages.success(request, f"A test message is on its way to “{channel.name}”.")
+    return redirect("channel_edit", pk=channel.pk)
+
+
+@login_required
+@require_POST
+def channel_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
+    channel = _own_channel(request, pk)
+    try:
+        services.rotate_channel_secret(actor=Actor.of_request(request), channel=channel)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            "The channel has a new secret and the old one no longer works. "
+            "Copy the new secret below into the system that receives these messages now.",
+        )
     return redirect("channel_edit", pk=channel.pk)
 
 
@@ -177,6 +208,8 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
     if status:
         rows = rows.filter(status=status)
     page = Paginator(rows.order_by("rank", "-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    for message in page.object_list:
+        message.shown_target = services.masked_address(message.kind, message.target)  # type: ignore[attr-defined]
     context = {
         "form": form,
         "page": page,

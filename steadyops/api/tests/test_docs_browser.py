@@ -1,16 +1,6 @@
-from collections.abc import Iterator
-
 import pytest
 
 from steadyops.testing.browser import screenshot
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _sync_database_calls_beside_playwright() -> Iterator[None]:
-    # live_server flushes the database after each test while Playwright's event loop runs in this thread.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
 
 
 @pytest.mark.browser

@@ -4,11 +4,13 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import requests
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
+from django.db import connections
 from django.test import override_settings
 
 from steadyops.core import serving
@@ -22,11 +24,14 @@ def free_port() -> int:
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """Run a command as the console script would, returning its exit code, stdout and stderr."""
-    try:
-        execute_from_command_line(["steadyops", *args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
+    # A command run from the command line closes database connections when it ends; the test's
+    # transaction lives on that connection, so keep it open.
+    with mock.patch.object(connections, "close_all"):
+        try:
+            execute_from_command_line(["steadyops", *args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
