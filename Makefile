@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || python3 -m venv $(VENV)
 	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)

@@ -19,6 +19,7 @@ from steadyops.accounts.models import (
 )
 from steadyops.core import audit, permissions
 from steadyops.core.actor import Actor
+from steadyops.core.text import has_control_characters
 from steadyops.notify import services as notify
 
 TEAM_FIELDS = ["slug", "name", "description", "is_operations", "archived_at"]
@@ -186,6 +187,8 @@ def create_token(*, actor: Actor, user: User, name: str, scopes: list[str]) -> t
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the token a name, such as the pipeline that uses it."})
+    if has_control_characters(name):
+        raise ValidationError({"name": "The name contains control characters; use plain text."})
     if len(name) > 100:
         raise ValidationError({"name": "The name is longer than 100 characters."})
     raw = new_token_value()

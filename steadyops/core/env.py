@@ -50,7 +50,12 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
     try:
         number = int(value.strip())
     except ValueError:
-        raise ConfigError(f"{name}={value!r} is not a whole number.") from None
+        accepted = ""
+        if minimum is not None and maximum is not None:
+            accepted = f"; use a whole number from {minimum} to {maximum}"
+        elif minimum is not None:
+            accepted = f"; use a whole number of at least {minimum}"
+        raise ConfigError(f"{name}={value!r} is not a whole number{accepted}.") from None
     if minimum is not None and number < minimum:
         raise ConfigError(f"{name}={number} is too small; the smallest accepted value is {minimum}.")
     if maximum is not None and number > maximum:

@@ -11,8 +11,8 @@ from steadyops.notify.models import ChannelKind, DeliveryStatus
 # Longer than the kind's own label: the person choosing may not know what a webhook is.
 KIND_CHOICES = [
     (ChannelKind.EMAIL.value, "Email"),
-    (ChannelKind.SLACK.value, "Slack or Mattermost webhook: a team chat channel"),
-    (ChannelKind.WEBHOOK.value, "Signed JSON webhook: another system, usually set up by a developer"),
+    (ChannelKind.SLACK.value, "Team chat (Slack or Mattermost)"),
+    (ChannelKind.WEBHOOK.value, "Another system (signed JSON webhook)"),
 ]
 
 
@@ -23,7 +23,8 @@ class ChannelForm(forms.Form):
         label="What kind of channel",
         choices=KIND_CHOICES,
         widget=forms.RadioSelect,
-        help_text="Not sure? Choose Email. For a chat channel, ask whoever runs the chat for its webhook address.",
+        help_text="Not sure? Choose Email. For team chat, ask whoever runs the chat for a webhook address. "
+        "Another system is usually connected by a developer.",
     )
     name = forms.CharField(
         label="Name",
@@ -80,7 +81,7 @@ class PreferencesForm(forms.Form):
     def clean_time_zone(self) -> str:
         value = self.cleaned_data["time_zone"].strip()
         if value not in services.time_zone_names():
-            raise ValidationError("Choose a time zone from the list, such as Europe/Paris.")
+            raise ValidationError("Choose a time zone from the suggestions, such as Europe/Paris.")
         return value
 
 

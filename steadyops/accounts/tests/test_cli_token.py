@@ -59,15 +59,15 @@ def test_it_names_the_token_after_the_command_line_by_default(personas, capsys):
         ),
         (
             ["--user", "operator_a", "--scope", "read", "--name", "ci\x1b[2J"],
-            "The token name contains control characters; use plain text.",
+            "The name contains control characters; use plain text.",
         ),
         (
             ["--user", "operator_a", "--scope", "read", "--name", "ci\x00"],
-            "The token name contains control characters; use plain text.",
+            "The name contains control characters; use plain text.",
         ),
         (
             ["--user", "operator_a", "--scope", "read", "--name", "ci\u202e"],
-            "The token name contains control characters; use plain text.",
+            "The name contains control characters; use plain text.",
         ),
     ],
 )

@@ -27,7 +27,8 @@ def test_it_records_actor_action_and_before_after(personas: Personas) -> None:
     assert entry.object_type == "accounts.team"
     assert entry.object_id == str(personas.team_a.pk)
     assert entry.object_repr == "Platform team"
-    assert entry.before is not None and entry.after is not None
+    assert entry.before is not None
+    assert entry.after is not None
     assert (entry.before["name"], entry.after["name"]) == ("Platform", "Platform team")
     assert (entry.before["description"], entry.after["description"]) == ("", "Runs k8s")
     assert entry.request_id == "req-12345678"

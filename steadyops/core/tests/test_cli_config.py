@@ -36,7 +36,7 @@ def run_console(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess
         ),
         (
             {"STEADYOPS_WORKER_POLL_SECONDS": "abc"},
-            "STEADYOPS_WORKER_POLL_SECONDS='abc' is not a whole number.",
+            "STEADYOPS_WORKER_POLL_SECONDS='abc' is not a whole number; use a whole number from 1 to 300.",
         ),
         (
             {"STEADYOPS_WORKER_POLL_SECONDS": "0"},

@@ -138,8 +138,8 @@ def start_server(tmp_path: Path, server: str) -> tuple[subprocess.Popen[bytes], 
     port = free_port()
     data_dir = tmp_path / "data"
     env = {**os.environ, "STEADYOPS_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "steadyops.settings"}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    env.pop("STEADYOPS_DEBUG", None)
+    for name in ("PROMETHEUS_MULTIPROC_DIR", "STEADYOPS_DEBUG", "DATABASE_URL"):
+        env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "steadyops.cli", "serve", "--port", str(port), "--workers", "2", "--server", server],
         env=env,

@@ -32,6 +32,8 @@ def test_it_refuses_numbers_out_of_range(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("STEADYOPS_N", "abc")
     with pytest.raises(ConfigError, match=r"^STEADYOPS_N='abc' is not a whole number\.$"):
         env_int("STEADYOPS_N", 1)
+    with pytest.raises(ConfigError, match=r"^STEADYOPS_N='abc' is not a whole number; use a whole number from 1 to 9"):
+        env_int("STEADYOPS_N", 1, minimum=1, maximum=9)
     monkeypatch.setenv("STEADYOPS_N", "0")
     with pytest.raises(ConfigError, match="smallest accepted value is 1"):
         env_int("STEADYOPS_N", 1, minimum=1)
@@ -64,7 +66,7 @@ def test_it_refuses_both_a_value_and_a_file(monkeypatch: pytest.MonkeyPatch, tmp
 def test_it_names_an_unreadable_secret_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("STEADYOPS_SECRET", raising=False)
     monkeypatch.setenv("STEADYOPS_SECRET_FILE", str(tmp_path / "missing"))
-    with pytest.raises(ConfigError, match="STEADYOPS_SECRET_FILE=.* cannot be read: No such file or directory"):
+    with pytest.raises(ConfigError, match=r"STEADYOPS_SECRET_FILE=.* cannot be read: No such file or directory"):
         env_str("STEADYOPS_SECRET")
 
 

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -89,27 +90,36 @@ class Installation:
         )
 
     def make_channel(self, user_id: int, kind: str, target: str) -> int:
-        return int(
+        [channel_id] = self.make_channels(user_id, kind, target, 1)
+        return channel_id
+
+    def make_channels(self, user_id: int, kind: str, target: str, count: int) -> list[int]:
+        """count channels of one person to the same target, made in one steadyops process."""
+        return list(
             self.python(
+                "import json\n"
                 "from steadyops.accounts.models import User\n"
                 "from steadyops.core.actor import Actor\n"
                 "from steadyops.notify import services\n"
-                f"c = services.create_channel(actor=Actor(user=User.objects.get(pk={user_id})), kind={kind!r}, "
-                f"name='Test', target={target!r})\n"
-                "print(c.pk)"
+                f"actor = Actor(user=User.objects.get(pk={user_id}))\n"
+                f"ids = [services.create_channel(actor=actor, kind={kind!r}, name=f'Test {{n}}', target={target!r}).pk "
+                f"for n in range({count})]\n"
+                "print(json.dumps(ids))"
             )
         )
 
-    def send_tests(self, channel_id: int, count: int = 1) -> list[str]:
+    def send_tests(self, channel_ids: int | Sequence[int], count: int = 1) -> list[str]:
+        """Send count test messages to each channel (at most TEST_MESSAGES_PER_MINUTE each); their keys, in order."""
+        ids = [channel_ids] if isinstance(channel_ids, int) else list(channel_ids)
         return list(
             self.python(
                 "import json\n"
                 "from steadyops.core.actor import Actor\n"
                 "from steadyops.notify import services\n"
                 "from steadyops.notify.models import Channel\n"
-                f"c = Channel.objects.get(pk={channel_id})\n"
+                f"channels = [Channel.objects.get(pk=pk) for pk in {ids!r}]\n"
                 f"keys = [services.send_test_message(actor=Actor(user=c.owner), channel=c).idempotency_key "
-                f"for _ in range({count})]\n"
+                f"for c in channels for _ in range({count})]\n"
                 "print(json.dumps(keys))"
             )
         )

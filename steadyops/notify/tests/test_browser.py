@@ -84,7 +84,7 @@ def test_it_sets_quiet_hours_and_shows_a_bad_time_zone_next_to_the_field(browser
 
     error = page.locator("#id_time_zone_error")
     error.wait_for()
-    assert error.inner_text() == "Choose a time zone from the list, such as Europe/Paris."
+    assert error.inner_text() == "Choose a time zone from the suggestions, such as Europe/Paris."
     # Next to the field: inside the same field group as the time zone input.
     field = page.locator(".field-error")
     assert field.count() == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from steadyops.notify.services import TEST_MESSAGES_PER_MINUTE
 from steadyops.notify.tests.processes import Installation
 from steadyops.testing.servers import WebhookReceiver, free_port, wait_until
 
@@ -21,6 +22,8 @@ REDIS_TEST_URL = os.environ.get("STEADYOPS_TEST_REDIS_URL", "redis://127.0.0.1:6
 # New databases are made from the server's maintenance database, which always exists.
 PG_ADMIN_URL = PG_URL.rsplit("/", 1)[0] + "/postgres"
 N = 40
+# Test messages are limited per channel and minute: N of them are spread over N // PER_CHANNEL channels.
+PER_CHANNEL = TEST_MESSAGES_PER_MINUTE
 
 
 def delivered_exactly_once(app: Installation, receiver: WebhookReceiver, expected: int) -> None:
@@ -36,11 +39,11 @@ def test_it_shares_work_between_two_workers_on_sqlite(
     installation: Installation, webhook_receiver: WebhookReceiver
 ) -> None:
     app = installation
-    channel = app.make_channel(app.make_user("alice"), "webhook", webhook_receiver.url)
+    channels = app.make_channels(app.make_user("alice"), "webhook", webhook_receiver.url, 30 // PER_CHANNEL)
     webhook_receiver.slow(0.05)
     app.start("worker", "--name", "w1", name="w1")
     app.start("worker", "--name", "w2", name="w2")
-    app.send_tests(channel, 30)
+    app.send_tests(channels, PER_CHANNEL)
     assert wait_until(lambda: webhook_receiver.count() >= 30, timeout=120), app.log("w1") + app.log("w2")
     assert wait_until(lambda: {m["status"] for m in app.messages()} == {"delivered"}, timeout=60)
     delivered_exactly_once(app, webhook_receiver, 30)
@@ -111,7 +114,7 @@ def test_it_delivers_each_notification_once_with_two_web_and_two_worker_processe
     try:
         app.run("migrate", "--no-input", "-v", "0")
         user_id = app.make_user("alice")
-        channel = app.make_channel(user_id, "webhook", webhook_receiver.url)
+        channels = app.make_channels(user_id, "webhook", webhook_receiver.url, N // PER_CHANNEL)
         session_key = _session_for(app, user_id)
         ports = [free_port(), free_port()]
         for index, port in enumerate(ports):
@@ -129,6 +132,7 @@ def test_it_delivers_each_notification_once_with_two_web_and_two_worker_processe
         statuses = []
         for n in range(N):
             port = ports[n % 2]
+            channel = channels[n % len(channels)]
             response = http.post(
                 f"http://127.0.0.1:{port}/notifications/channels/{channel}/test/",
                 headers={"X-CSRFToken": csrf},

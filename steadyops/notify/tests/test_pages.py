@@ -226,8 +226,8 @@ def test_it_saves_preferences(personas) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"time_zone": "Moon/Base"}, "Choose a time zone from the list"),
-        ({"time_zone": "<b>x</b>"}, "Choose a time zone from the list"),
+        ({"time_zone": "Moon/Base"}, "Choose a time zone from the suggestions"),
+        ({"time_zone": "<b>x</b>"}, "Choose a time zone from the suggestions"),
         ({"time_zone": ""}, "This field is required."),
         ({"time_zone": "x" * 65}, "at most 64 characters"),
         ({"quiet_start": "25:00", "quiet_end": "07:00", "time_zone": "UTC"}, "Enter a valid time."),
@@ -295,3 +295,12 @@ def test_it_refuses_to_retry_a_message_that_is_not_dead(personas) -> None:  # ty
     response = client_for(personas, "admin").post(reverse("delivery_retry", args=[message.pk]), follow=True)
     assert "Only notifications that were given up on" in response.content.decode()
     assert AuditEntry.objects.filter(action="outbox.retry").count() == 0
+
+
+def test_it_lists_deliveries_to_webhooks_without_their_secret_paths(personas, hook) -> None:  # type: ignore[no-untyped-def]
+    services.notify_user(user=personas.operator_a, event="demo", subject="Hook note", body="")
+    services.enqueue(kind="email", target="y@example.com", event="demo", subject="Mail note", body="")
+    html = client_for(personas, "admin").get(reverse("delivery_list")).content.decode()
+    assert "Signed JSON webhook: https://h.example.com/…" in html
+    assert "s3cret" not in html
+    assert "Email: y@example.com" in html

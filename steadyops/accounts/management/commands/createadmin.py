@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-import unicodedata
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -17,6 +16,7 @@ from django.db import transaction
 from steadyops.accounts.models import Role, User
 from steadyops.core import audit
 from steadyops.core.actor import Actor
+from steadyops.core.text import has_control_characters
 
 PASSWORD_ENV = "STEADYOPS_ADMIN_PASSWORD"
 USER_FIELDS = ["username", "email", "role", "is_active", "is_staff", "is_superuser"]
@@ -24,10 +24,6 @@ USER_FIELDS = ["username", "email", "role", "is_active", "is_staff", "is_superus
 
 def at_terminal() -> bool:
     return sys.stdin.isatty()
-
-
-def has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(char) in ("Cc", "Cf") for char in value)
 
 
 class Command(BaseCommand):

@@ -10,7 +10,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from steadyops.accounts import services
-from steadyops.accounts.management.commands.createadmin import has_control_characters
 from steadyops.accounts.models import ApiToken, User
 from steadyops.core.actor import Actor
 
@@ -69,8 +68,6 @@ class Command(BaseCommand):
         user = self._user(username)
         if not user.is_active:
             raise CommandError(f"{user.username} is deactivated; a token for them would not work.")
-        if has_control_characters(name):
-            raise CommandError("The token name contains control characters; use plain text.")
         try:
             _, secret = services.create_token(actor=Actor.cli(user), user=user, name=name, scopes=scopes)
         except ValidationError as exc:
