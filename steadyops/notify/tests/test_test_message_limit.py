@@ -1,8 +1,10 @@
 """At most five test messages per channel in any 60 seconds, counted from the outbox: page, API and service."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from ninja import NinjaAPI
@@ -15,6 +17,7 @@ from steadyops.core.models import AuditEntry
 from steadyops.notify import services
 from steadyops.notify.api import router
 from steadyops.notify.models import Channel, DeliveryStatus, OutboxMessage
+from steadyops.testing.personas import make_personas
 
 LIMIT = services.TEST_MESSAGES_PER_MINUTE
 
@@ -110,6 +113,38 @@ def test_it_says_when_the_next_test_is_allowed(personas, channel) -> None:  # ty
     assert services._test_message_wait(channel, start + timedelta(seconds=45)) == 15
     assert services._test_message_wait(channel, start + timedelta(seconds=59, milliseconds=500)) == 1
     assert services._test_message_wait(channel, start + timedelta(seconds=60)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_holds_the_limit_when_presses_arrive_together_on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("pytest-django's SQLite test database is in memory; SQLite takes one writer at a time anyway")
+    owner = make_personas().stakeholder
+    channel = services.create_channel(actor=Actor(user=owner), kind="email", name="Work email", target="s@example.com")
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(12)
+
+    def press() -> None:
+        try:
+            start.wait(timeout=30)
+            try:
+                services.send_test_message(actor=Actor(user=owner), channel=channel)
+                outcome = "sent"
+            except services.TooManyTestMessages:
+                outcome = "refused"
+            with lock:
+                outcomes.append(outcome)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["refused"] * 7 + ["sent"] * LIMIT
+    assert OutboxMessage.objects.filter(channel=channel).count() == LIMIT
 
 
 # --- the page -------------------------------------------------------------------------------------------------------
