@@ -5,7 +5,7 @@ import tempfile
 
 os.environ.setdefault("STEADYOPS_DATA_DIR", tempfile.mkdtemp(prefix="steadyops-test-"))
 
-from steadyops.settings import *  # noqa: E402,F403
+from steadyops.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

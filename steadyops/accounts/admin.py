@@ -22,8 +22,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ["user", "joined_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "joined_at")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -1,6 +1,15 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 
 from steadyops.core.navigation import HomeCard, NavItem, allowed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from steadyops.accounts.models import User
 
 
 class AccountsConfig(AppConfig):
@@ -12,7 +21,7 @@ class AccountsConfig(AppConfig):
         NavItem("People", "people_list", "Organisation", allowed("can_view")),
     ]
 
-    def home_cards(self, user: object) -> list[HomeCard]:
+    def home_cards(self, user: User | AnonymousUser) -> list[HomeCard]:
         from steadyops.accounts.home import cards
 
         return cards(user)

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -42,7 +42,8 @@ class TokenCreateForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offered = permissions.allowed_scopes(user, list(scopes.SCOPES))
-        self.fields["scopes"].choices = [(name, f"{name}: {scopes.SCOPES[name]}") for name in offered]
+        scope_field = cast(forms.MultipleChoiceField, self.fields["scopes"])
+        scope_field.choices = [(name, f"{name}: {scopes.SCOPES[name]}") for name in offered]
 
 
 class TeamForm(forms.Form):
@@ -70,16 +71,22 @@ class TeamForm(forms.Form):
         return name
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A person picked by user name, shown with their name and user name so two people called alike differ."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj} ({obj.username})"
+
+
 class MemberAddForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Person", empty_label="Choose a person")
+    user = PersonChoiceField(
+        queryset=User.objects.none(), to_field_name="username", label="Person", empty_label="Choose a person"
+    )
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (
-            User.objects.filter(is_active=True).exclude(memberships__team=team).order_by("username")
-        )
-        self.fields["user"].to_field_name = "username"
-        self.fields["user"].label_from_instance = lambda user: f"{user} ({user.username})"
+        person = cast(PersonChoiceField, self.fields["user"])
+        person.queryset = User.objects.filter(is_active=True).exclude(memberships__team=team).order_by("username")
 
 
 class PeopleSearchForm(forms.Form):
@@ -127,7 +134,8 @@ class LoginForm(AuthenticationForm):
         username = self.cleaned_data["username"]
         # AuthenticationForm sets max_length after the field's validators are built, so it is not enforced; an
         # over-long name would otherwise reach django-axes, whose attempt log holds 255 characters.
-        if len(username) > User._meta.get_field("username").max_length:
+        max_length = User._meta.get_field("username").max_length
+        if max_length is not None and len(username) > max_length:
             raise ValidationError(
                 self.error_messages["invalid_login"],
                 code="invalid_login",

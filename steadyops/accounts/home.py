@@ -16,7 +16,7 @@ def _more(names: list[str], total: int) -> list[str]:
 
 
 def cards(user: User | AnonymousUser) -> list[HomeCard]:
-    if not permissions.can_view(user):
+    if not isinstance(user, User) or not permissions.can_view(user):
         return []
     result = [_your_teams(user)]
     if permissions.is_admin(user):

@@ -25,6 +25,7 @@ from steadyops.accounts.forms import (
 from steadyops.accounts.models import ApiToken, Membership, Team, User
 from steadyops.core import permissions
 from steadyops.core.actor import Actor
+from steadyops.core.htmx import AuthenticatedHttpRequest, HtmxHttpRequest
 
 PAGE_SIZE = 25
 SLUG_TAKEN = "A team with this name, or one written almost the same way, already exists."
@@ -43,14 +44,14 @@ def _page(request: HttpRequest, items: Any) -> Any:
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _done(request: HttpRequest, to: str, **kwargs: str) -> HttpResponse:
+def _done(request: HtmxHttpRequest, to: str, **kwargs: str) -> HttpResponse:
     """After a successful form: go to the next page, telling htmx to load it whole rather than swap it in."""
     url = reverse(to, kwargs=kwargs or None)
     return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url)
 
 
 def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], partial: str, status: int = 200
+    request: HtmxHttpRequest, template: str, context: dict[str, Any], partial: str, status: int = 200
 ) -> HttpResponse:
     """The whole page, or only the named partial when htmx asks for it."""
     name = f"{template}#{partial}" if request.htmx else template
@@ -62,7 +63,7 @@ def _render(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = TokenCreateForm(_posted(request), user=user)
     new_secret = ""
@@ -88,7 +89,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.select_related("user"), pk=pk)
     if token.user_id != request.user.pk and not permissions.is_admin(request.user):
         raise Http404("No such token.")
@@ -103,7 +104,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(permissions.can_view(request.user), "You cannot see teams.")
     show_archived = request.GET.get("archived") == "1"
     teams = Team.objects.annotate(member_count=Count("memberships")).order_by("name")
@@ -120,7 +121,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(permissions.can_manage_teams(request.user), "Only administrators can create teams.")
     form = TeamForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -166,7 +167,7 @@ def _team_detail_context(request: HttpRequest, team: Team, add_form: MemberAddFo
 
 
 @login_required
-def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def team_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     _require(permissions.can_view(request.user), "You cannot see teams.")
     team = get_object_or_404(Team, slug=slug)
     return render(request, "accounts/team_detail.html", _team_detail_context(request, team))
@@ -174,7 +175,7 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def team_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def team_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team, slug=slug)
     _require(permissions.can_edit_team(request.user, team), "You cannot change this team.")
     initial = {"name": team.name, "description": team.description, "is_operations": team.is_operations}
@@ -193,21 +194,23 @@ def team_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_archive(request: HttpRequest, slug: str) -> HttpResponse:
+def team_archive(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team, slug=slug)
     services.archive_team(actor=Actor.of_request(request), team=team)
     messages.success(request, f"The team {team.name} is archived. Its history is kept.")
     return redirect("team_list")
 
 
-def _members_response(request: HttpRequest, team: Team, add_form: MemberAddForm | None, status: int) -> HttpResponse:
+def _members_response(
+    request: HtmxHttpRequest, team: Team, add_form: MemberAddForm | None, status: int
+) -> HttpResponse:
     context = _team_detail_context(request, team, add_form)
     return _render(request, "accounts/team_detail.html", context, "members", status)
 
 
 @login_required
 @require_POST
-def team_member_add(request: HttpRequest, slug: str) -> HttpResponse:
+def team_member_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team, slug=slug)
     _require(permissions.can_edit_team(request.user, team), "You cannot change who is in this team.")
     form = MemberAddForm(request.POST, team=team)
@@ -227,7 +230,7 @@ def team_member_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_member_remove(request: HttpRequest, slug: str, username: str) -> HttpResponse:
+def team_member_remove(request: AuthenticatedHttpRequest, slug: str, username: str) -> HttpResponse:
     team = get_object_or_404(Team, slug=slug)
     person = get_object_or_404(User, username=username)
     services.remove_member(actor=Actor.of_request(request), team=team, user=person)
@@ -241,7 +244,7 @@ def team_member_remove(request: HttpRequest, slug: str, username: str) -> HttpRe
 
 
 @login_required
-def people_list(request: HttpRequest) -> HttpResponse:
+def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(permissions.can_view(request.user), "You cannot see the directory.")
     form = PeopleSearchForm(request.GET)
     people = User.objects.order_by("username").prefetch_related(
@@ -272,7 +275,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(permissions.can_manage_people(request.user), "Only administrators can add people.")
     form = PersonInviteForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -288,7 +291,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_detail(request: HttpRequest, username: str) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, username: str) -> HttpResponse:
     _require(permissions.can_view(request.user), "You cannot see the directory.")
     person = get_object_or_404(User, username=username)
     is_admin = permissions.is_admin(request.user)
@@ -304,7 +307,7 @@ def person_detail(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, username: str) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, username: str) -> HttpResponse:
     _require(permissions.can_manage_people(request.user), "Only administrators can change people.")
     person = get_object_or_404(User, username=username)
     initial = {

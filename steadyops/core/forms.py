@@ -1,4 +1,5 @@
 from datetime import datetime, time
+from typing import cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -20,7 +21,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: object, object_types: list[str] | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["object_type"].choices = [("", "Any"), *((value, value) for value in object_types or [])]
+        object_type = cast(forms.ChoiceField, self.fields["object_type"])
+        object_type.choices = [("", "Any"), *((value, value) for value in object_types or [])]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from steadyops.core import views
+from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from steadyops.core import metrics as metrics_module
 from steadyops.core import permissions
 from steadyops.core.forms import AuditFilterForm
+from steadyops.core.htmx import AuthenticatedHttpRequest
 from steadyops.core.models import AuditEntry, WorkerHeartbeat
 from steadyops.core.navigation import home_cards_for
 
@@ -43,7 +44,7 @@ _AUDIT_COLUMNS = (
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"cards": home_cards_for(request.user)})
 
 
@@ -85,7 +86,7 @@ def _changes(entry: AuditEntry) -> list[tuple[str, str | None, str | None]]:
 
 @login_required
 @require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, entries = _audit_filter(request)
     page = Paginator(entries.only(*_AUDIT_COLUMNS), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(entry, _changes(entry)) for entry in page.object_list]
@@ -132,7 +133,7 @@ def _csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[str]:
 
 @login_required
 @require_GET
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     form, entries = _audit_filter(request)
     if not form.is_valid():
         return render(

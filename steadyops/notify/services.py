@@ -22,6 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from steadyops.accounts.models import User
 from steadyops.core import audit, permissions
 from steadyops.core.actor import Actor
+from steadyops.core.text import has_control_characters
 from steadyops.notify.models import Channel, ChannelKind, DeliveryStatus, OutboxMessage, Preference
 
 NAME_MAX = 100
@@ -200,8 +201,8 @@ def clean_name(name: str) -> str:
         )
     if len(name) > NAME_MAX:
         raise ValidationError({"name": f"The name is longer than {NAME_MAX} characters."})
-    if any(ord(ch) < 32 for ch in name):
-        raise ValidationError({"name": "The name must not contain control characters."})
+    if has_control_characters(name):
+        raise ValidationError({"name": "The name contains control characters; use plain text."})
     return name
 
 

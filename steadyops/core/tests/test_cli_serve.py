@@ -169,5 +169,6 @@ def test_it_serves_the_application_with_static_files_and_stops_on_sigterm(tmp_pa
     assert (data_dir / "static" / "staticfiles.json").is_file()
     assert len(metrics_dirs) == 1
     assert process.returncode == 0, err.decode()
-    assert out.decode() == f"Starting {server} with 2 web processes on http://127.0.0.1:{port}/\n"
+    # A loaded machine may still be starting a worker when SIGTERM comes; the server then says so after this line.
+    assert out.decode().splitlines()[0] == f"Starting {server} with 2 web processes on http://127.0.0.1:{port}/"
     assert list((data_dir / "prometheus").iterdir()) == []
