@@ -4,19 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from steadyops.accounts.models import ApiToken, Membership, Team, User
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Changes go through the steadyops pages and services, so they are checked and audited."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from steadyops.core.admin import ReadOnlyAdmin
 
 
 class MembershipInline(admin.TabularInline):

@@ -7,6 +7,8 @@ from steadyops.core.models import AuditEntry, WorkerHeartbeat
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Changes go through the steadyops pages and services, which check and audit them; the admin only looks."""
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

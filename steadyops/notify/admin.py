@@ -1,20 +1,7 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
+from steadyops.core.admin import ReadOnlyAdmin
 from steadyops.notify.models import Channel, OutboxMessage, Preference
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Changes go through the notification pages, which audit them; the admin only looks."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Channel)

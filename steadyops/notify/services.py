@@ -91,26 +91,15 @@ def notify_user(
     delay_until = None if urgent else _quiet_until(preference, timezone.now())
     channels = list(Channel.objects.filter(owner=user, enabled=True, archived_at=None))
     full_payload = {"event": event, "subject": subject, **(payload or {})}
-    if not channels:
-        if not user.email:
-            return []
-        return [
-            enqueue(
-                kind=ChannelKind.EMAIL,
-                target=user.email,
-                event=event,
-                subject=subject,
-                body=body,
-                payload=full_payload,
-                recipient=user,
-                urgent=urgent,
-                not_before=delay_until,
-            )
-        ]
+    destinations: list[tuple[str, str, Channel | None]] = [
+        (channel.kind, channel.target, channel) for channel in channels
+    ]
+    if not destinations and user.email:
+        destinations = [(ChannelKind.EMAIL, user.email, None)]
     return [
         enqueue(
-            kind=channel.kind,
-            target=channel.target,
+            kind=kind,
+            target=target,
             event=event,
             subject=subject,
             body=body,
@@ -120,7 +109,7 @@ def notify_user(
             urgent=urgent,
             not_before=delay_until,
         )
-        for channel in channels
+        for kind, target, channel in destinations
     ]
 
 
