@@ -206,12 +206,6 @@ def write_report(results: list[Result], best: str, duration: float) -> None:
     app = [r for r in results if not r.endpoint.startswith("floor")]
     met = all(r.ratio >= TARGET_RATIO for r in app if r.server == best)
     lines = [
-        "# Benchmarks",
-        "",
-        "Measured by `bench/` (run `make bench`); each figure is a ratio against a floor measured in the same run.",
-        "",
-        "## HTTP: web servers (`bench/http.py`)",
-        "",
         f"- Date: {datetime.date.today().isoformat()}",
         f"- Machine: {machine()}",
         f"- Command: `make bench` (`python bench/http.py`); each endpoint `{' '.join(WRK)}` against "
@@ -225,9 +219,23 @@ def write_report(results: list[Result], best: str, duration: float) -> None:
         "",
         f"Target: home and `/me` at least {TARGET_RATIO} times the floor's throughput: "
         f"{'met' if met else 'not met'} with {best}.",
-        "",
     ]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
+    replace_section(ROOT / "BENCHMARKS.md", "\n".join(lines))
+
+
+START, END = "<!-- bench/http.py: start -->", "<!-- bench/http.py: end -->"
+
+
+def replace_section(path: Path, section: str) -> None:
+    """Put the figures between this benchmark's markers, keeping the rest of the file (its reading of them)."""
+    text = path.read_text() if path.exists() else ""
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+    else:
+        before = "# Benchmarks\n\n## HTTP: web servers (`bench/http.py`)\n\n"
+        after = "\n"
+    path.write_text(f"{before}{START}\n{section}\n{END}{after}")
 
 
 def main() -> None:
