@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "steadyops.core.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "steadyops.urls"

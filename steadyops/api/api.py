@@ -15,7 +15,7 @@ from steadyops.notify.api import router as notify_router
 
 # Answers any operation can give besides its own success: declared for every operation, so the document
 # tells the truth about what a client may receive.
-ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 413, 422, 429, 500)
+ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503)
 
 
 class _Document(OpenAPISchema):

@@ -20,6 +20,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from steadyops.core.busy import RETRY_AFTER_SECONDS, is_database_busy
+
 if TYPE_CHECKING:
     from ninja import NinjaAPI
 
@@ -39,6 +41,7 @@ ERROR_CODES: dict[int, str] = {
     422: "invalid",
     429: "too_many_requests",
     500: "server_error",
+    503: "busy",
 }
 
 DEFAULT_MESSAGES: dict[int, str] = {
@@ -52,6 +55,7 @@ DEFAULT_MESSAGES: dict[int, str] = {
     422: "Some of the values sent are not valid.",
     429: "Too many requests; wait a little and try again.",
     500: "Something went wrong on our side. It has been logged.",
+    503: "steadyops is busy; nothing was changed. Try again in a moment.",
 }
 
 WWW_AUTHENTICATE = 'Bearer realm="steadyops"'
@@ -160,6 +164,11 @@ def _on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpRespon
 
 
 def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if is_database_busy(exc):
+        log.warning("database busy on %s %s: %s", request.method, request.path, exc)
+        response = error_response(503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
     return error_response(500)
 

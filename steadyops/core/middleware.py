@@ -3,8 +3,10 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from steadyops.core import metrics
+from steadyops.core.busy import RETRY_AFTER_SECONDS, is_database_busy
 from steadyops.core.requestid import end_request, start_request
 
 log = logging.getLogger("steadyops.request")
@@ -58,3 +60,21 @@ class MetricsMiddleware:
 def _is_logged(path: str) -> bool:
     # Probes and static files would drown the log.
     return not path.startswith(("/static/", "/healthz", "/metrics"))
+
+
+class DatabaseBusyMiddleware:
+    """A page whose database was busy answers 503 with Retry-After: the change was rolled back, a retry is safe."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_busy(exception):
+            return None
+        log.warning("database busy on %s %s: %s", request.method, request.path, exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
