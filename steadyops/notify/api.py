@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import StringConstraints
 
 from steadyops.api.auth import scoped
@@ -64,11 +64,11 @@ def list_channels(request: HttpRequest) -> list[ChannelOut]:
 
 
 @router.post("/channels", auth=scoped(), response={201: ChannelOut, **ERRORS}, summary="Add a channel")
-def create_channel(request: HttpRequest, data: ChannelIn) -> tuple[int, ChannelOut]:
+def create_channel(request: HttpRequest, data: ChannelIn) -> Status[ChannelOut]:
     channel = services.create_channel(
         actor=Actor.of_request(request), kind=data.kind.value, name=data.name, target=data.target
     )
-    return 201, _out(channel, with_secret=True)
+    return Status(201, _out(channel, with_secret=True))
 
 
 @router.post(
@@ -79,7 +79,7 @@ def create_channel(request: HttpRequest, data: ChannelIn) -> tuple[int, ChannelO
     description=f"At most {services.TEST_MESSAGES_PER_MINUTE} test messages per channel in any 60 seconds; "
     "beyond that the answer is 429 with a Retry-After header.",
 )
-def send_test(request: HttpRequest, channel_id: int) -> tuple[int, TestMessageOut] | HttpResponse:
+def send_test(request: HttpRequest, channel_id: int) -> Status[TestMessageOut] | HttpResponse:
     channel = Channel.objects.filter(pk=channel_id).first()
     if channel is None or not permissions.can_manage_channel(request.user, channel):
         raise Http404
@@ -89,4 +89,4 @@ def send_test(request: HttpRequest, channel_id: int) -> tuple[int, TestMessageOu
         response = error_response(429, str(exc))
         response["Retry-After"] = str(exc.retry_after)
         return response
-    return 202, TestMessageOut(id=message.pk, idempotency_key=message.idempotency_key, status=message.status)
+    return Status(202, TestMessageOut(id=message.pk, idempotency_key=message.idempotency_key, status=message.status))
