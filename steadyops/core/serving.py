@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -46,8 +47,18 @@ def wait_until_listening(
 
 
 def collect_static() -> None:
-    """Copy the stylesheets and scripts next to the data, where WhiteNoise serves them from."""
-    call_command("collectstatic", interactive=False, verbosity=0)
+    """Copy the stylesheets and scripts next to the data, where WhiteNoise serves them from.
+
+    Several web processes may start at once on one data folder; a file lock lets one collect at a time, so none
+    reads a half-written manifest.
+    """
+    lock_path = Path(settings.DATA_DIR) / "collectstatic.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @contextmanager
