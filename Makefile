@@ -37,6 +37,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@bash .ci/services
 	$(BIN)/python bench/http.py
+	$(BIN)/python bench/backstage.py
 
 clean:
 	rm -rf $(VENV) var

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import platform
 import re
 import shutil
 import signal
@@ -24,6 +23,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from report import machine, replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVERS = ("gunicorn", "granian")
@@ -192,16 +193,6 @@ def winner(results: list[Result]) -> str:
     return max(totals, key=lambda server: totals[server])
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        match = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
-        model = match.group(1).strip() if match else model
-    system = f"{platform.system()} {platform.release()}"
-    return f"{os.cpu_count()} cores ({model}), {system}, Python {platform.python_version()}"
-
-
 def write_report(results: list[Result], best: str, duration: float) -> None:
     app = [r for r in results if not r.endpoint.startswith("floor")]
     met = all(r.ratio >= TARGET_RATIO for r in app if r.server == best)
@@ -220,22 +211,9 @@ def write_report(results: list[Result], best: str, duration: float) -> None:
         f"Target: home and `/me` at least {TARGET_RATIO} times the floor's throughput: "
         f"{'met' if met else 'not met'} with {best}.",
     ]
-    replace_section(ROOT / "BENCHMARKS.md", "\n".join(lines))
-
-
-START, END = "<!-- bench/http.py: start -->", "<!-- bench/http.py: end -->"
-
-
-def replace_section(path: Path, section: str) -> None:
-    """Put the figures between this benchmark's markers, keeping the rest of the file (its reading of them)."""
-    text = path.read_text() if path.exists() else ""
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-    else:
-        before = "# Benchmarks\n\n## HTTP: web servers (`bench/http.py`)\n\n"
-        after = "\n"
-    path.write_text(f"{before}{START}\n{section}\n{END}{after}")
+    replace_section(
+        ROOT / "BENCHMARKS.md", "\n".join(lines), script="bench/http.py", heading="HTTP: web servers (`bench/http.py`)"
+    )
 
 
 def main() -> None:

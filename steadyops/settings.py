@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "steadyops.core",
     "steadyops.accounts",
     "steadyops.notify",
+    "steadyops.catalog",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("steadyops.core.urls")),
     path("", include("steadyops.accounts.urls")),
     path("notifications/", include("steadyops.notify.urls")),
+    path("catalog/", include("steadyops.catalog.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,7 @@ from steadyops.accounts.api import router as accounts_router
 from steadyops.api import errors
 from steadyops.api.auth import SessionAuth, TokenAuth, scope_for_method, scoped
 from steadyops.api.schemas import Error
+from steadyops.catalog.api import router as catalog_router
 from steadyops.notify.api import router as notify_router
 
 # Answers any operation can give besides its own success: declared for every operation, so the document
@@ -93,3 +94,4 @@ errors.install(api)
 
 api.add_router("", accounts_router)
 api.add_router("/notifications", notify_router)
+api.add_router("/catalog", catalog_router)

@@ -82,3 +82,48 @@ def can_make_token_through(token: ApiToken | None) -> bool:
     from steadyops.accounts.scopes import ALL
 
     return token is None or ALL in token.scopes
+
+
+def can_own_with(user: AnyUser, team: Team) -> bool:
+    """Make a team the owner of a catalog entry: administrators for any team, operators for their own teams."""
+    if is_admin(user):
+        return True
+    return is_operator(user) and team.archived_at is None and member_of(user, team)
+
+
+def can_create_catalog_entries(user: AnyUser) -> bool:
+    """Add services and resources to the catalog (owned by a team the person may own with)."""
+    return is_operator(user)
+
+
+def can_manage_systems(user: AnyUser) -> bool:
+    """Create and change the systems that group services: administrators and operators."""
+    return is_operator(user)
+
+
+def can_edit_service(user: AnyUser, service: object) -> bool:
+    """Change a service, its dependencies and capacity: administrators, and operators in its owning team or in
+    one of its secondary owner teams."""
+    if is_admin(user):
+        return True
+    if not is_operator(user) or user is None or getattr(service, "archived_at", None) is not None:
+        return False
+    from steadyops.accounts.models import Membership
+
+    owner_ids = {getattr(service, "owner_id", None)}
+    secondary = getattr(service, "secondary_owners", None)
+    if secondary is not None:
+        owner_ids.update(team.pk for team in secondary.all())
+    return Membership.objects.filter(user_id=user.pk or 0, team_id__in=owner_ids, team__archived_at=None).exists()
+
+
+def can_edit_resource(user: AnyUser, resource: object) -> bool:
+    """Change a resource, its dependencies and capacity: administrators, and operators in its owning team."""
+    if is_admin(user):
+        return True
+    if not is_operator(user) or user is None or getattr(resource, "archived_at", None) is not None:
+        return False
+    from steadyops.accounts.models import Membership
+
+    owner_id = getattr(resource, "owner_id", None) or 0
+    return Membership.objects.filter(user_id=user.pk or 0, team_id=owner_id, team__archived_at=None).exists()

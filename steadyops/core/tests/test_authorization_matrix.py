@@ -20,6 +20,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from steadyops.api.testing import make_token
+from steadyops.catalog import services as catalog
+from steadyops.catalog.models import Environment
+from steadyops.core.actor import Actor
 from steadyops.core.models import WorkerHeartbeat
 from steadyops.notify.models import Channel, ChannelKind, DeliveryStatus, OutboxMessage
 from steadyops.testing.personas import NAMES, Personas
@@ -35,6 +38,21 @@ class World:
     dead_id: int
     reset_uid: str
     reset_token: str
+    dependency_id: int
+
+
+def make_catalog(personas: Personas) -> int:
+    """A service "web" and a database "shop-db" owned by team_a, a service "till" owned by team_b, capacity for
+    both in production; returns the id of web's dependency on till."""
+    admin = Actor(user=personas.admin)
+    production = Environment.objects.get_or_create(slug="production", defaults={"name": "Production"})[0]
+    web = catalog.create_service(actor=admin, name="Web", owner=personas.team_a, user_facing=True)
+    till = catalog.create_service(actor=admin, name="Till", owner=personas.team_b)
+    database = catalog.create_resource(actor=admin, name="Shop DB", owner=personas.team_a, kind="database")
+    catalog.create_system(actor=admin, name="Storefront")
+    catalog.set_capacity(actor=admin, component=web, environment=production, instances=2, zones=2)
+    catalog.set_capacity(actor=admin, component=database, environment=production, instances=1)
+    return catalog.add_dependency(actor=admin, source=web, target=till).pk
 
 
 def make_world(personas: Personas) -> World:
@@ -62,6 +80,7 @@ def make_world(personas: Personas) -> World:
         dead_id=dead.pk,
         reset_uid=urlsafe_base64_encode(force_bytes(personas.viewer.pk)),
         reset_token=default_token_generator.make_token(personas.viewer),
+        dependency_id=make_catalog(personas),
     )
 
 
@@ -83,6 +102,10 @@ OWNER_POST = by_role(404, 302, 404, 404, 404, 302)
 TEAM_A_EDIT = by_role(200, 200, 403, 403, 403, 302)
 TEAM_A_POST = by_role(302, 302, 403, 403, 403, 302)
 API_READ = everyone(200, anonymous=401)
+OPERATOR_PAGE = by_role(200, 200, 200, 403, 403, 302)
+TEAM_A_API = by_role(200, 200, 403, 403, 403, 401)
+TEAM_A_API_CREATE = by_role(201, 201, 403, 403, 403, 401)
+SERVICE_FORM = {"name": "Web", "owner": "platform", "tier": "1", "lifecycle": "production", "user_facing": "on"}
 
 
 @dataclass
@@ -163,6 +186,132 @@ CASES: dict[str, list[Case]] = {
     "preferences": [Case("GET", SIGNED_IN_PAGE)],
     "delivery_list": [Case("GET", ADMIN_PAGE)],
     "delivery_retry": [Case("POST", ADMIN_POST, kwargs=lambda w: {"pk": w.dead_id})],
+    # catalog
+    "catalog_service_list": [Case("GET", SIGNED_IN_PAGE)],
+    "catalog_service_create": [
+        Case("GET", OPERATOR_PAGE),
+        # operator_b may add services, but only for checkout: the form answers 400 with the reason.
+        Case(
+            "POST",
+            by_role(302, 302, 400, 403, 403, 302),
+            data=lambda w: {**SERVICE_FORM, "name": "Billing"},
+        ),
+    ],
+    "catalog_service_detail": [Case("GET", SIGNED_IN_PAGE, kwargs=lambda w: {"slug": "web"})],
+    "catalog_service_edit": [
+        Case("GET", TEAM_A_EDIT, kwargs=lambda w: {"slug": "web"}),
+        Case("POST", TEAM_A_POST, kwargs=lambda w: {"slug": "web"}, data=lambda w: SERVICE_FORM),
+    ],
+    "catalog_service_archive": [Case("POST", TEAM_A_POST, kwargs=lambda w: {"slug": "web"})],
+    "catalog_dependency_add": [
+        Case(
+            "POST",
+            TEAM_A_POST,
+            kwargs=lambda w: {"slug": "web"},
+            data=lambda w: {"target": "resource:shop-db", "hard": "1", "degrades": "no"},
+        ),
+    ],
+    "catalog_dependency_remove": [Case("POST", TEAM_A_POST, kwargs=lambda w: {"pk": w.dependency_id})],
+    "catalog_service_capacity_edit": [
+        Case("GET", TEAM_A_EDIT, kwargs=lambda w: {"slug": "web", "environment": "production"}),
+        Case(
+            "POST",
+            TEAM_A_POST,
+            kwargs=lambda w: {"slug": "web", "environment": "production"},
+            data=lambda w: {"instances": "3", "zones": "3", "regions": "1", "unit": "requests/s"},
+        ),
+    ],
+    "catalog_resource_list": [Case("GET", SIGNED_IN_PAGE)],
+    "catalog_resource_create": [Case("GET", OPERATOR_PAGE)],
+    "catalog_resource_detail": [Case("GET", SIGNED_IN_PAGE, kwargs=lambda w: {"slug": "shop-db"})],
+    "catalog_resource_edit": [
+        Case("GET", TEAM_A_EDIT, kwargs=lambda w: {"slug": "shop-db"}),
+        Case(
+            "POST",
+            TEAM_A_POST,
+            kwargs=lambda w: {"slug": "shop-db"},
+            data=lambda w: {"name": "Shop DB", "kind": "database", "owner": "platform"},
+        ),
+    ],
+    "catalog_resource_capacity_edit": [
+        Case("GET", TEAM_A_EDIT, kwargs=lambda w: {"slug": "shop-db", "environment": "production"}),
+    ],
+    "catalog_system_list": [Case("GET", SIGNED_IN_PAGE)],
+    "catalog_system_create": [
+        Case("GET", OPERATOR_PAGE),
+        Case("POST", by_role(302, 302, 302, 403, 403, 302), data=lambda w: {"name": "Payments"}),
+    ],
+    "catalog_system_detail": [Case("GET", SIGNED_IN_PAGE, kwargs=lambda w: {"slug": "storefront"})],
+    "api:catalog_services": [
+        Case("GET", API_READ, json=True),
+        Case("POST", TEAM_A_API_CREATE, json=True, data=lambda w: {"name": "Billing", "owner": "platform"}),
+    ],
+    "api:catalog_service": [
+        Case("GET", API_READ, json=True, kwargs=lambda w: {"slug": "web"}),
+        Case("PATCH", TEAM_A_API, json=True, kwargs=lambda w: {"slug": "web"}, data=lambda w: {"description": "x"}),
+    ],
+    "api:catalog_resources": [
+        Case("GET", API_READ, json=True),
+        Case("POST", TEAM_A_API_CREATE, json=True, data=lambda w: {"name": "Queue", "owner": "platform"}),
+    ],
+    "api:catalog_resource": [
+        Case("GET", API_READ, json=True, kwargs=lambda w: {"slug": "shop-db"}),
+        Case("PATCH", TEAM_A_API, json=True, kwargs=lambda w: {"slug": "shop-db"}, data=lambda w: {"kind": "queue"}),
+    ],
+    "api:catalog_dependencies": [
+        Case("GET", API_READ, json=True),
+        Case(
+            "POST",
+            TEAM_A_API_CREATE,
+            json=True,
+            data=lambda w: {
+                "source": {"type": "service", "slug": "web"},
+                "target": {"type": "resource", "slug": "shop-db"},
+            },
+        ),
+    ],
+    "api:catalog_dependency": [
+        Case("GET", API_READ, json=True, kwargs=lambda w: {"dependency_id": w.dependency_id}),
+        Case(
+            "PATCH",
+            TEAM_A_API,
+            json=True,
+            kwargs=lambda w: {"dependency_id": w.dependency_id},
+            data=lambda w: {"note": "x"},
+        ),
+        Case(
+            "DELETE",
+            by_role(204, 204, 403, 403, 403, 401),
+            json=True,
+            kwargs=lambda w: {"dependency_id": w.dependency_id},
+        ),
+    ],
+    "api:catalog_capacity_list": [Case("GET", API_READ, json=True)],
+    "api:catalog_service_capacity": [
+        Case("GET", API_READ, json=True, kwargs=lambda w: {"slug": "web", "environment": "production"}),
+        Case(
+            "PUT",
+            TEAM_A_API,
+            json=True,
+            kwargs=lambda w: {"slug": "web", "environment": "production"},
+            data=lambda w: {"instances": 3, "zones": 3},
+        ),
+    ],
+    "api:catalog_resource_capacity": [
+        Case("GET", API_READ, json=True, kwargs=lambda w: {"slug": "shop-db", "environment": "production"}),
+        Case(
+            "PUT",
+            TEAM_A_API,
+            json=True,
+            kwargs=lambda w: {"slug": "shop-db", "environment": "production"},
+            data=lambda w: {"instances": 2},
+        ),
+    ],
+    "api:catalog_systems": [
+        Case("GET", API_READ, json=True),
+        Case("POST", by_role(201, 201, 201, 403, 403, 401), json=True, data=lambda w: {"name": "Payments"}),
+    ],
+    "api:catalog_environments": [Case("GET", API_READ, json=True)],
     # API
     "api:api-root": [Case("GET", everyone(404), json=True)],
     "api:openapi-json": [Case("GET", everyone(200), json=True)],
@@ -288,6 +437,7 @@ ADMIN_URLS = [
     "admin:accounts_team_changelist",
     "admin:core_auditentry_changelist",
     "admin:notify_outboxmessage_changelist",
+    "admin:catalog_service_changelist",
 ]
 
 

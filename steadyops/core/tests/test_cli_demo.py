@@ -21,7 +21,8 @@ def test_it_builds_the_demo_organisation(db, capsys):
     call_command("demo")
 
     assert capsys.readouterr().out == (
-        "Demo organisation ready: 7 teams, 9 people (created 7 teams, 9 people, 7 memberships).\n" + EXPECTED_LOGINS
+        "Demo organisation ready: 7 teams, 9 people (created 7 teams, 9 people, 7 memberships, "
+        "2 systems, 7 services, 4 resources, 15 dependencies, 12 capacity figures).\n" + EXPECTED_LOGINS
     )
     assert list(Team.objects.filter(is_operations=True).values_list("slug", flat=True).order_by("slug")) == [
         "checkout",

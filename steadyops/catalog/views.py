@@ -1,0 +1,417 @@
+"""The catalog pages: browse, create and edit services, resources and systems; dependencies and capacity."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from steadyops.accounts.forms import apply_service_errors
+from steadyops.accounts.models import Team
+from steadyops.catalog import services
+from steadyops.catalog.forms import (
+    CapacityForm,
+    DependencyAddForm,
+    ResourceForm,
+    ServiceFilterForm,
+    ServiceForm,
+    SystemForm,
+)
+from steadyops.catalog.models import Capacity, Dependency, Environment, Resource, Service, System
+from steadyops.core import permissions
+from steadyops.core.actor import Actor
+from steadyops.core.htmx import AuthenticatedHttpRequest, HtmxHttpRequest
+
+PAGE_SIZE = 25
+SLUG_TAKEN = "Something with this short name already exists; choose another name or short name."
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _done(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    """After a successful form: go to the next page, telling htmx to load it whole rather than swap it in."""
+    return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url)
+
+
+def _render(
+    request: HtmxHttpRequest, template: str, context: dict[str, Any], partial: str, status: int = 200
+) -> HttpResponse:
+    name = f"{template}#{partial}" if request.htmx else template
+    return render(request, name, context, status=status)
+
+
+def _errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict") and any(e.code == "unique" for e in error.error_dict.get("slug", [])):
+        target = "slug" if "slug" in form.fields else "name"
+        form.add_error(target, SLUG_TAKEN)
+        rest = {field: errors for field, errors in error.error_dict.items() if field != "slug"}
+        if not rest:
+            return
+        error = ValidationError(rest)
+    apply_service_errors(form, error)
+
+
+# --- Services -----------------------------------------------------------------
+
+
+def _listed_services() -> QuerySet[Service]:
+    return (
+        Service.objects.filter(archived_at=None)
+        .select_related("owner", "system")
+        .prefetch_related(Prefetch("secondary_owners", queryset=Team.objects.order_by("name")))
+        .order_by("name", "slug")
+    )
+
+
+@login_required
+def service_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    form = ServiceFilterForm(request.GET)
+    found = _listed_services()
+    status = 200
+    query: dict[str, str] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"].strip():
+            text = data["q"].strip()
+            found = found.filter(Q(name__icontains=text) | Q(slug__icontains=text) | Q(description__icontains=text))
+            query["q"] = text
+        if data["team"] is not None:
+            found = found.filter(Q(owner=data["team"]) | Q(secondary_owners=data["team"])).distinct()
+            query["team"] = data["team"].slug
+        if data["system"] is not None:
+            found = found.filter(system=data["system"])
+            query["system"] = data["system"].slug
+        if data["tier"] is not None:
+            found = found.filter(tier=data["tier"])
+            query["tier"] = str(data["tier"])
+    else:
+        found = found.none()
+        status = 400
+    context = {
+        "form": form,
+        "page": Paginator(found, PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": urlencode(query),
+        "can_create": permissions.can_create_catalog_entries(request.user),
+    }
+    return _render(request, "catalog/service_list.html", context, "results", status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require(permissions.can_create_catalog_entries(request.user), "Only administrators and operators add services.")
+    form = ServiceForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            service = services.create_service(actor=Actor.of_request(request), **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        except PermissionDenied as error:
+            form.add_error("owner", str(error))
+        else:
+            messages.success(request, f"{service.name} is in the catalog. Add what it depends on below.")
+            return _done(request, reverse("catalog_service_detail", args=[service.slug]))
+    status = 400 if form.errors else 200
+    return _render(request, "catalog/service_form.html", {"form": form, "service": None}, "form", status)
+
+
+def _service(slug: str) -> Service:
+    return get_object_or_404(
+        Service.objects.select_related("owner", "system").prefetch_related("secondary_owners"), slug=slug
+    )
+
+
+def _dependencies(service: Service) -> dict[str, Any]:
+    related = ("source_service", "source_resource", "target_service", "target_resource")
+    return {
+        "needs": Dependency.objects.filter(source_service=service).select_related(*related).order_by("-hard", "id"),
+        "needed_by": Dependency.objects.filter(target_service=service).select_related(*related).order_by("-hard", "id"),
+    }
+
+
+def _service_context(
+    request: HttpRequest, service: Service, add_form: DependencyAddForm | None = None
+) -> dict[str, Any]:
+    can_edit = permissions.can_edit_service(request.user, service)
+    capacities = {c.environment_id: c for c in Capacity.objects.filter(service=service)}
+    return {
+        "service": service,
+        "can_edit": can_edit,
+        "add_form": add_form or (DependencyAddForm(source=service) if can_edit else None),
+        "capacity_rows": [(env, capacities.get(env.pk)) for env in Environment.objects.all()],
+        **_dependencies(service),
+    }
+
+
+@login_required
+def service_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    service = _service(slug)
+    return render(request, "catalog/service_detail.html", _service_context(request, service))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    service = _service(slug)
+    _require(permissions.can_edit_service(request.user, service), "You cannot change this service.")
+    form = ServiceForm(_posted(request), initial=ServiceForm.initial_for(service), service=service)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_service(actor=Actor.of_request(request), service=service, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        except PermissionDenied as error:
+            form.add_error("owner", str(error))
+        else:
+            messages.success(request, "Saved.")
+            return _done(request, reverse("catalog_service_detail", args=[service.slug]))
+    status = 400 if form.errors else 200
+    return _render(request, "catalog/service_form.html", {"form": form, "service": service}, "form", status)
+
+
+@login_required
+@require_POST
+def service_archive(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    service = _service(slug)
+    services.archive_service(actor=Actor.of_request(request), service=service)
+    messages.success(request, f"{service.name} is archived. Its history is kept.")
+    return redirect("catalog_service_list")
+
+
+def _dependencies_response(
+    request: HtmxHttpRequest, service: Service, form: DependencyAddForm | None, status: int
+) -> HttpResponse:
+    context = _service_context(request, service, form)
+    return _render(request, "catalog/service_detail.html", context, "dependencies", status)
+
+
+@login_required
+@require_POST
+def dependency_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    service = _service(slug)
+    _require(permissions.can_edit_service(request.user, service), "You cannot change what this service needs.")
+    form = DependencyAddForm(request.POST, source=service)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_dependency(
+                actor=Actor.of_request(request),
+                source=service,
+                target=data["target"],
+                hard=data["hard"],
+                degrades=data["degrades"],
+                fallback=data["fallback"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{service.name} now depends on {data['target']}.")
+            if request.htmx:
+                return _dependencies_response(request, service, None, 200)
+            return redirect("catalog_service_detail", slug=service.slug)
+    return _dependencies_response(request, service, form, 400)
+
+
+@login_required
+@require_POST
+def dependency_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    dependency = get_object_or_404(
+        Dependency.objects.select_related("source_service", "source_resource", "target_service", "target_resource"),
+        pk=pk,
+    )
+    services.remove_dependency(actor=Actor.of_request(request), dependency=dependency)
+    messages.success(request, f"{dependency.source} no longer depends on {dependency.target}.")
+    source = dependency.source
+    if isinstance(source, Resource):
+        return redirect("catalog_resource_detail", slug=source.slug)
+    if request.htmx:
+        return _dependencies_response(request, _service(source.slug), None, 200)
+    return redirect("catalog_service_detail", slug=source.slug)
+
+
+# --- Capacity -----------------------------------------------------------------
+
+
+def _capacity_edit(request: AuthenticatedHttpRequest, component: Service | Resource, environment: str) -> HttpResponse:
+    env = get_object_or_404(Environment, slug=environment)
+    _require(services.can_edit_component(request.user, component), "You cannot change this capacity.")
+    current = services.capacity_of(component, env)
+    form = CapacityForm(_posted(request), instance=Capacity(), initial=_capacity_initial(current))
+    is_service = isinstance(component, Service)
+    back = reverse("catalog_service_detail" if is_service else "catalog_resource_detail", args=[component.slug])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_capacity(
+                actor=Actor.of_request(request), component=component, environment=env, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_service_errors(cast(forms.Form, form), error)
+        else:
+            messages.success(request, f"Saved the capacity of {component} in {env}.")
+            return _done(request, back)
+    context = {"form": form, "component": component, "environment": env, "back": back, "is_new": current is None}
+    return _render(request, "catalog/capacity_form.html", context, "form", 400 if form.errors else 200)
+
+
+def _capacity_initial(capacity: Capacity | None) -> dict[str, Any]:
+    if capacity is None:
+        return {}
+    return {field: getattr(capacity, field) for field in services.CAPACITY_FIELDS}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_capacity_edit(request: AuthenticatedHttpRequest, slug: str, environment: str) -> HttpResponse:
+    return _capacity_edit(request, _service(slug), environment)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resource_capacity_edit(request: AuthenticatedHttpRequest, slug: str, environment: str) -> HttpResponse:
+    return _capacity_edit(request, get_object_or_404(Resource, slug=slug), environment)
+
+
+# --- Resources ----------------------------------------------------------------
+
+
+@login_required
+def resource_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    resources = (
+        Resource.objects.filter(archived_at=None)
+        .select_related("owner")
+        .annotate(users=Count("dependencies_in", distinct=True))
+        .order_by("name", "slug")
+    )
+    context = {
+        "page": Paginator(resources, PAGE_SIZE).get_page(request.GET.get("page")),
+        "can_create": permissions.can_create_catalog_entries(request.user),
+    }
+    return render(request, "catalog/resource_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resource_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require(permissions.can_create_catalog_entries(request.user), "Only administrators and operators add resources.")
+    form = ResourceForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            resource = services.create_resource(actor=Actor.of_request(request), **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        except PermissionDenied as error:
+            form.add_error("owner", str(error))
+        else:
+            messages.success(request, f"{resource.name} is in the catalog.")
+            return _done(request, reverse("catalog_resource_detail", args=[resource.slug]))
+    status = 400 if form.errors else 200
+    return _render(request, "catalog/resource_form.html", {"form": form, "resource": None}, "form", status)
+
+
+@login_required
+def resource_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    resource = get_object_or_404(Resource.objects.select_related("owner"), slug=slug)
+    related = ("source_service", "source_resource", "target_service", "target_resource")
+    capacities = {c.environment_id: c for c in Capacity.objects.filter(resource=resource)}
+    context = {
+        "resource": resource,
+        "can_edit": permissions.can_edit_resource(request.user, resource),
+        "needed_by": Dependency.objects.filter(target_resource=resource)
+        .select_related(*related)
+        .order_by("-hard", "id"),
+        "needs": Dependency.objects.filter(source_resource=resource).select_related(*related).order_by("-hard", "id"),
+        "capacity_rows": [(env, capacities.get(env.pk)) for env in Environment.objects.all()],
+    }
+    return render(request, "catalog/resource_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resource_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    resource = get_object_or_404(Resource.objects.select_related("owner"), slug=slug)
+    _require(permissions.can_edit_resource(request.user, resource), "You cannot change this resource.")
+    initial = {
+        "name": resource.name,
+        "kind": resource.kind,
+        "owner": resource.owner.slug,
+        "description": resource.description,
+    }
+    form = ResourceForm(_posted(request), initial=initial, resource=resource)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_resource(actor=Actor.of_request(request), resource=resource, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        except PermissionDenied as error:
+            form.add_error("owner", str(error))
+        else:
+            messages.success(request, "Saved.")
+            return _done(request, reverse("catalog_resource_detail", args=[resource.slug]))
+    status = 400 if form.errors else 200
+    return _render(request, "catalog/resource_form.html", {"form": form, "resource": resource}, "form", status)
+
+
+# --- Systems ------------------------------------------------------------------
+
+
+@login_required
+def system_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    systems = (
+        System.objects.filter(archived_at=None)
+        .select_related("owner")
+        .annotate(service_count=Count("services", filter=Q(services__archived_at=None)))
+        .order_by("name")
+    )
+    context = {
+        "page": Paginator(systems, PAGE_SIZE).get_page(request.GET.get("page")),
+        "can_create": permissions.can_manage_systems(request.user),
+    }
+    return render(request, "catalog/system_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def system_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require(permissions.can_manage_systems(request.user), "Only administrators and operators create systems.")
+    form = SystemForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            system = services.create_system(actor=Actor.of_request(request), **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, f"The system {system.name} is ready. Choose it on the pages of its services.")
+            return _done(request, reverse("catalog_system_detail", args=[system.slug]))
+    status = 400 if form.errors else 200
+    return _render(request, "catalog/system_form.html", {"form": form}, "form", status)
+
+
+@login_required
+def system_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    system = get_object_or_404(System.objects.select_related("owner"), slug=slug)
+    context = {"system": system, "services": _listed_services().filter(system=system)}
+    return render(request, "catalog/system_detail.html", context)
