@@ -38,6 +38,7 @@ bench: $(STAMP)
 	@bash .ci/services
 	$(BIN)/python bench/http.py
 	$(BIN)/python bench/backstage.py
+	$(BIN)/python bench/spof.py
 
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,338 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from steadyops.catalog.spof import Component, Dependency, Finding, Impact, describe, find_spofs, journeys, what_if
+
+
+def networkx_find_spofs(components: Iterable[Component], dependencies: Iterable[Dependency]) -> list[Finding]:
+    """The same analysis written the straightforward way: a networkx search from every entry point."""
+    by_key: dict[str, Component] = {}
+    for component in components:
+        if component.key in by_key:
+            raise ValueError(f"components listed more than once: {component.key}")
+        by_key[component.key] = component
+    graph = nx.DiGraph()
+    graph.add_nodes_from(by_key)
+    unknown_fallback: set[tuple[str, str]] = set()
+    missing: set[str] = set()
+    for dependency in dependencies:
+        missing.update(key for key in (dependency.source, dependency.target) if key not in by_key)
+        if dependency.source == dependency.target or not dependency.hard or dependency.degrades == "yes":
+            continue
+        graph.add_edge(dependency.source, dependency.target)
+        if dependency.degrades == "unknown":
+            unknown_fallback.add((dependency.source, dependency.target))
+    if missing:
+        raise ValueError(f"dependencies name components that do not exist: {', '.join(sorted(missing))}")
+    entries = sorted(key for key, component in by_key.items() if component.entry_point)
+    cut_off_by: dict[str, list[str]] = {key: [] for key in by_key}
+    for entry in entries:
+        for reached in nx.descendants(graph, entry) | {entry}:
+            cut_off_by[reached].append(entry)
+
+    def named(keys: list[str]) -> str:
+        return journeys([by_key[key].name for key in keys[:3]], len(keys))
+
+    ranked: list[tuple[int, str, int, str, Finding]] = []
+    for key, component in by_key.items():
+        others = [entry for entry in cut_off_by[key] if entry != key]
+        if not others:
+            continue
+        instances, zones = component.instances, component.zones
+        if instances is None or (instances > 1 and zones is None):
+            kind, rank = "cuts_off", 0
+        elif instances <= 1:
+            kind, rank = "single_instance", 1
+        elif zones is not None and zones <= 1:
+            kind, rank = "single_zone", 2
+        else:
+            continue
+        explanation, mitigation = describe(kind, component, named(others))  # type: ignore[arg-type]
+        radius = tuple(cut_off_by[key])
+        ranked.append((-len(radius), key, rank, "", Finding(key, kind, explanation, radius, mitigation)))  # type: ignore[arg-type]
+    for source, target in unknown_fallback:
+        radius = tuple(cut_off_by[source])
+        if not radius:
+            continue
+        explanation, mitigation = describe("no_fallback", by_key[target], named(list(radius)), by_key[source])
+        finding = Finding(target, "no_fallback", explanation, radius, mitigation)
+        ranked.append((-len(radius), target, 3, source, finding))
+    ranked.sort(key=lambda row: row[:4])
+    return [row[4] for row in ranked]
+
+
+def networkx_what_if(components: Iterable[Component], dependencies: Iterable[Dependency], failed: str) -> Impact:
+    hard, everything = nx.DiGraph(), nx.DiGraph()
+    keys = [component.key for component in components]
+    hard.add_nodes_from(keys)
+    everything.add_nodes_from(keys)
+    for dependency in dependencies:
+        if dependency.source == dependency.target:
+            continue
+        everything.add_edge(dependency.source, dependency.target)
+        if dependency.hard and dependency.degrades != "yes":
+            hard.add_edge(dependency.source, dependency.target)
+    broken = nx.ancestors(hard, failed)
+    return Impact(failed, tuple(sorted(broken)), tuple(sorted(nx.ancestors(everything, failed) - broken)))
+
+
+def entry(key: str, name: str, instances: int | None = 2, zones: int | None = 2) -> Component:
+    return Component(key, name, True, instances, zones)
+
+
+def part(key: str, name: str, instances: int | None = 2, zones: int | None = 2) -> Component:
+    return Component(key, name, False, instances, zones)
+
+
+def hard(source: str, target: str, degrades: str = "no") -> Dependency:
+    return Dependency(source, target, True, degrades)  # type: ignore[arg-type]
+
+
+def soft(source: str, target: str, degrades: str = "no") -> Dependency:
+    return Dependency(source, target, False, degrades)  # type: ignore[arg-type]
+
+
+def test_it_finds_every_weak_link_of_a_chain() -> None:
+    components = [entry("shop", "Shop"), part("api", "Shop API", instances=1), part("db", "Orders DB", None, None)]
+    dependencies = [hard("shop", "api"), hard("api", "db")]
+
+    assert find_spofs(components, dependencies) == [
+        Finding(
+            "api",
+            "single_instance",
+            "Shop cannot work when Shop API fails: it runs as one instance.",
+            ("shop",),
+            "Run a second instance in another zone, or make Shop degrade gracefully without it.",
+        ),
+        Finding(
+            "db",
+            "cuts_off",
+            "Shop cannot work when Orders DB fails, and nothing on record shows that it runs more than one instance.",
+            ("shop",),
+            "Record how many instances of Orders DB run and in how many zones; if one instance, add a second in "
+            "another zone, or make Shop degrade gracefully without it.",
+        ),
+    ]
+    assert what_if(components, dependencies, "db") == Impact("db", ("api", "shop"), ())
+
+
+def test_it_needs_both_sides_of_a_diamond() -> None:
+    # web needs a and b (no dependency here is satisfied by an alternative), both need db.
+    components = [
+        entry("web", "Web"),
+        part("a", "Basket", 3, 2),
+        part("b", "Prices", instances=1),
+        part("db", "Shop DB", 2, 1),
+    ]
+    dependencies = [hard("web", "a"), hard("web", "b"), hard("a", "db"), hard("b", "db")]
+
+    assert [(f.component, f.kind, f.blast_radius) for f in find_spofs(components, dependencies)] == [
+        ("b", "single_instance", ("web",)),
+        ("db", "single_zone", ("web",)),
+    ]
+    assert what_if(components, dependencies, "db") == Impact("db", ("a", "b", "web"), ())
+
+
+def test_it_flags_a_database_whose_replicas_share_one_zone() -> None:
+    components = [
+        entry("storefront", "Storefront"),
+        entry("checkout", "Checkout", 3, 2),
+        part("payments-db", "Payments DB", instances=2, zones=1),
+    ]
+    dependencies = [hard("storefront", "checkout"), hard("checkout", "payments-db")]
+
+    assert find_spofs(components, dependencies) == [
+        Finding(
+            "payments-db",
+            "single_zone",
+            "Checkout and Storefront cannot work when Payments DB fails: its 2 instances all run in one zone.",
+            ("checkout", "storefront"),
+            "Spread Payments DB over at least two zones, or make Checkout and Storefront degrade gracefully "
+            "without it.",
+        )
+    ]
+
+
+def test_it_does_not_spread_a_failure_over_a_soft_dependency() -> None:
+    components = [entry("shop", "Shop"), part("recs", "Recommendations", instances=1)]
+    dependencies = [soft("shop", "recs", degrades="unknown")]
+
+    assert find_spofs(components, dependencies) == []
+    assert what_if(components, dependencies, "recs") == Impact("recs", (), ("shop",))
+
+
+def test_it_does_not_spread_a_failure_over_a_hard_dependency_that_degrades_gracefully() -> None:
+    components = [entry("shop", "Shop"), part("search", "Search", instances=1), part("index", "Index", 1)]
+    dependencies = [hard("shop", "search", degrades="yes"), hard("search", "index")]
+
+    assert [(f.component, f.kind, f.blast_radius) for f in find_spofs(components, dependencies)] == []
+    assert what_if(components, dependencies, "index") == Impact("index", ("search",), ("shop",))
+    assert what_if(components, dependencies, "search") == Impact("search", (), ("shop",))
+
+
+def test_it_breaks_a_whole_cycle_when_one_member_fails() -> None:
+    components = [
+        entry("shop", "Shop", instances=1),
+        part("cart", "Cart", instances=1),
+        part("stock", "Stock", None, None),
+        part("pricing", "Pricing", 4, None),
+    ]
+    # shop and cart need each other; so do stock and pricing, which cart needs.
+    dependencies = [
+        hard("shop", "cart"),
+        hard("cart", "shop"),
+        hard("cart", "stock"),
+        hard("stock", "pricing"),
+        hard("pricing", "stock"),
+    ]
+
+    findings = find_spofs(components, dependencies)
+
+    # The shop is in the cycle too, but its failure cuts off only itself: not a finding.
+    assert [(f.component, f.kind, f.blast_radius) for f in findings] == [
+        ("cart", "single_instance", ("shop",)),
+        ("pricing", "cuts_off", ("shop",)),
+        ("stock", "cuts_off", ("shop",)),
+    ]
+    assert findings[1].explanation == (
+        "Shop cannot work when Pricing fails: it runs 4 instances, and nothing on record shows that they are in "
+        "more than one zone."
+    )
+    assert what_if(components, dependencies, "pricing") == Impact("pricing", ("cart", "shop", "stock"), ())
+    assert what_if(components, dependencies, "shop") == Impact("shop", ("cart",), ())
+
+
+def test_it_reports_an_entry_point_that_cuts_off_another() -> None:
+    components = [entry("web", "Web", instances=1), entry("api", "Public API", instances=1)]
+
+    assert find_spofs(components, [hard("web", "api")]) == [
+        Finding(
+            "api",
+            "single_instance",
+            "Web cannot work when Public API fails: it runs as one instance.",
+            ("api", "web"),
+            "Run a second instance in another zone, or make Web degrade gracefully without it.",
+        )
+    ]
+
+
+def test_it_asks_for_the_fallback_of_a_hard_dependency_nobody_described() -> None:
+    components = [entry("shop", "Shop"), part("pay", "Payments"), part("vendor", "Card vendor"), part("batch", "Batch")]
+    dependencies = [
+        hard("shop", "pay", degrades="unknown"),
+        hard("shop", "pay", degrades="unknown"),  # listed twice, one finding
+        hard("pay", "vendor"),
+        hard("batch", "vendor", degrades="unknown"),  # not on a route from an entry point
+    ]
+
+    assert find_spofs(components, dependencies) == [
+        Finding(
+            "pay",
+            "no_fallback",
+            "Shop needs Payments, and nobody has described what Shop does when Payments fails, so a failure of "
+            "Payments may cut off Shop.",
+            ("shop",),
+            "Describe how Shop carries on without Payments and mark the dependency as degrading gracefully, or mark "
+            "it as not degrading so that the risk is on record.",
+        )
+    ]
+
+
+def test_it_orders_findings_by_blast_radius_and_counts_the_journeys_it_does_not_name() -> None:
+    entries = [entry(f"e{i}", f"Journey {i}") for i in range(5)]
+    components = [*entries, part("auth", "Login", instances=1), part("cache", "Cache", instances=1)]
+    dependencies = [hard(e.key, "auth") for e in entries] + [hard("e0", "cache")]
+
+    findings = find_spofs(components, dependencies)
+
+    assert [(f.component, f.blast_radius) for f in findings] == [
+        ("auth", ("e0", "e1", "e2", "e3", "e4")),
+        ("cache", ("e0",)),
+    ]
+    assert findings[0].explanation == (
+        "Journey 0, Journey 1, Journey 2 and 2 more cannot work when Login fails: it runs as one instance."
+    )
+
+
+def test_it_leaves_redundant_components_and_unreached_ones_alone() -> None:
+    components = [entry("shop", "Shop"), part("api", "API", 2, 2), part("island", "Island", instances=1)]
+
+    assert find_spofs(components, [hard("shop", "api"), hard("island", "api")]) == []
+
+
+def test_it_names_the_keys_of_a_dependency_that_do_not_exist() -> None:
+    components = [entry("shop", "Shop")]
+    dependencies = [hard("shop", "phantom"), hard("ghost", "shop")]
+
+    with pytest.raises(ValueError, match=r"^dependencies name components that do not exist: ghost, phantom$"):
+        find_spofs(components, dependencies)
+    with pytest.raises(ValueError, match=r"^dependencies name components that do not exist: ghost, phantom$"):
+        what_if(components, dependencies, "shop")
+
+
+def test_it_refuses_a_key_listed_twice_a_wrong_degrades_and_an_unknown_failure() -> None:
+    with pytest.raises(ValueError, match=r"^components listed more than once: shop$"):
+        find_spofs([entry("shop", "Shop"), part("shop", "Shop again")], [])
+    with pytest.raises(ValueError, match=r"^degrades must be yes, no or unknown, not 'maybe'$"):
+        find_spofs([entry("shop", "Shop"), part("db", "DB")], [hard("shop", "db", degrades="maybe")])
+    with pytest.raises(ValueError, match=r"^no component has the key 'db'$"):
+        what_if([entry("shop", "Shop")], [], "db")
+
+
+def test_it_finds_nothing_in_an_empty_catalog() -> None:
+    assert find_spofs([], []) == []
+    assert find_spofs(iter([part("db", "DB", 1)]), iter([])) == []
+
+
+def test_it_ignores_a_component_depending_on_itself() -> None:
+    components = [entry("shop", "Shop"), part("db", "DB", 1)]
+
+    assert find_spofs(components, [hard("db", "db", "unknown")]) == []
+    assert what_if(components, [hard("db", "db")], "db") == Impact("db", (), ())
+
+
+@st.composite
+def catalogs(draw: st.DrawFn) -> tuple[list[Component], list[Dependency]]:
+    size = draw(st.integers(min_value=0, max_value=60))
+    components = [
+        Component(
+            f"k{i:02d}",
+            f"Component {i}",
+            draw(st.booleans()),
+            draw(st.sampled_from([None, 0, 1, 2, 3])),
+            draw(st.sampled_from([None, 1, 2])),
+        )
+        for i in range(size)
+    ]
+    if not components:
+        return components, []
+    index = st.integers(min_value=0, max_value=size - 1)
+    edges = draw(
+        st.lists(
+            st.tuples(index, index, st.booleans(), st.sampled_from(["yes", "no", "unknown"])),
+            max_size=3 * size,
+        )
+    )
+    dependencies = [
+        Dependency(components[s].key, components[t].key, is_hard, degrades)  # type: ignore[arg-type]
+        for s, t, is_hard, degrades in edges
+    ]
+    return components, dependencies
+
+
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs())
+def test_it_agrees_with_networkx_on_random_catalogs(catalog: tuple[list[Component], list[Dependency]]) -> None:
+    components, dependencies = catalog
+
+    assert find_spofs(components, dependencies) == networkx_find_spofs(components, dependencies)
+    for component in components:
+        assert what_if(components, dependencies, component.key) == networkx_what_if(
+            components, dependencies, component.key
+        )
