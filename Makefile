@@ -36,9 +36,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@bash .ci/services
-	$(BIN)/python bench/http.py
+	$(BIN)/python bench/web.py
 	$(BIN)/python bench/backstage.py
 	$(BIN)/python bench/spof.py
+	$(BIN)/python bench/catalog_import.py
 
 clean:
 	rm -rf $(VENV) var

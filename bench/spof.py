@@ -97,7 +97,7 @@ def networkx_find_spofs(components: Iterable[Component], dependencies: Iterable[
         if not radius:
             continue
         explanation, mitigation = describe("no_fallback", by_key[target], named(list(radius)), by_key[source])
-        finding = Finding(target, "no_fallback", explanation, radius, mitigation)
+        finding = Finding(target, "no_fallback", explanation, radius, mitigation, source)
         ranked.append((-len(radius), target, 3, source, finding))
     ranked.sort(key=lambda row: row[:4])
     return [row[4] for row in ranked]

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from steadyops.catalog.models import Capacity, Dependency, Environment, Resource, Service, System
+from steadyops.catalog.models import AcceptedRisk, Capacity, Dependency, Environment, Resource, Service, System
 from steadyops.core.admin import ReadOnlyAdmin
 
 
@@ -41,3 +41,9 @@ class EnvironmentAdmin(ReadOnlyAdmin):
 class CapacityAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "instances", "zones", "regions", "per_instance_capacity", "unit"]
     list_filter = ["environment"]
+
+
+@admin.register(AcceptedRisk)
+class AcceptedRiskAdmin(ReadOnlyAdmin):
+    list_display = ["component_key", "kind", "dependent_key", "environment", "accepted_by", "expires_on", "archived_at"]
+    list_filter = ["kind", "environment"]

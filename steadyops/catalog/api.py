@@ -41,9 +41,12 @@ from steadyops.catalog.models import (
     Service,
     System,
 )
+from steadyops.catalog.spof_api import router as spof_router
 from steadyops.core.actor import Actor
 
 router = Router(tags=["catalog"])
+# The SPOF finder's operations live in their own module; they share this router's /catalog prefix.
+router.add_router("", spof_router)
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX, pattern=NO_NUL)]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]

@@ -13,9 +13,11 @@ class CatalogConfig(AppConfig):
         NavItem("Services", "catalog_service_list", "Determine resources", allowed("can_view")),
         NavItem("Resources", "catalog_resource_list", "Determine resources", allowed("can_view")),
         NavItem("Systems", "catalog_system_list", "Determine resources", allowed("can_view")),
+        NavItem("Single points of failure", "catalog_spof_list", "Plan for mistakes", allowed("can_view")),
+        NavItem("Dependency map", "catalog_graph", "Determine resources", allowed("can_view")),
     ]
 
     def home_cards(self, user: object) -> list[HomeCard]:
-        from steadyops.catalog.home import cards
+        from steadyops.catalog.home import cards, spof_cards
 
-        return cards(user)
+        return cards(user) + spof_cards(user)

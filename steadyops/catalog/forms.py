@@ -17,6 +17,8 @@ from steadyops.catalog.models import (
     TEXT_MAX,
     Capacity,
     Degrades,
+    Environment,
+    FindingKind,
     Lifecycle,
     Resource,
     ResourceKind,
@@ -255,3 +257,68 @@ class CapacityForm(forms.ModelForm):
             "load_test_date": forms.DateInput(attrs={"type": "date"}),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
+
+
+# --- Single points of failure ---------------------------------------------------
+
+
+class SpofFilterForm(forms.Form):
+    """The choices above the SPOF list: which environment, and whose findings."""
+
+    environment = forms.ModelChoiceField(
+        queryset=Environment.objects.all(),
+        to_field_name="slug",
+        required=False,
+        label="Environment",
+        empty_label="Production",
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), to_field_name="slug", required=False, label="Team", empty_label="Any team"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = _operations_teams()
+
+
+class AcceptRiskForm(forms.Form):
+    """Accept one finding as a known risk: why, and until when."""
+
+    environment = forms.SlugField(max_length=50, widget=forms.HiddenInput)
+    component = forms.CharField(max_length=70, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(choices=FindingKind.choices, widget=forms.HiddenInput)
+    dependent = forms.CharField(max_length=70, required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=TEXT_MAX,
+        label="Why we accept this for now",
+        help_text="For example “a second zone is planned for March; the vendor has a 99.99% promise”.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    expires_on = forms.DateField(
+        label="Look at it again on",
+        help_text="At most a year from today. From that day on it counts as a risk again.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class WhatIfForm(forms.Form):
+    """Pick a component to see what its failure takes down."""
+
+    component = forms.ChoiceField(label="If this fails", choices=())
+    environment = forms.ModelChoiceField(
+        queryset=Environment.objects.all(),
+        to_field_name="slug",
+        required=False,
+        label="Environment",
+        empty_label="Production",
+    )
+
+    def __init__(self, *args: Any, components: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        services = [(c.key, c.name) for c in components if c.type == "service"]
+        resources = [(c.key, c.name) for c in components if c.type == "resource"]
+        cast(forms.ChoiceField, self.fields["component"]).choices = [
+            ("", "Choose a service or resource"),
+            ("Services", services),
+            ("Resources", resources),
+        ]

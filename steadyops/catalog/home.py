@@ -57,3 +57,38 @@ def cards(user: object) -> list[HomeCard]:
             tone="warn",
         )
     ]
+
+
+def spof_cards(user: object) -> list[HomeCard]:
+    """Operators see the open single points of failure in components their teams own, in production."""
+    from steadyops.catalog import findings
+
+    if not permissions.is_operator(user):  # type: ignore[arg-type]
+        return []
+    teams = permissions.current_team_ids(user)  # type: ignore[arg-type]
+    environment = findings.environment_named(None)
+    if not teams or environment is None:
+        return []
+    report = findings.spof_report(environment=environment)
+    ours = [finding for finding in report.open if finding.concerns(teams)]
+    url = reverse("catalog_spof_list")
+    if not ours:
+        return [
+            HomeCard(
+                title="Single points of failure",
+                empty_hint=f"No open single point of failure in your teams' components in {environment.name}.",
+                link_label="See all of them",
+                link_url=url,
+                tone="ok",
+            )
+        ]
+    lines = [f"{finding.component.name}: {finding.kind_label.lower()}" for finding in ours[:SHOWN]]
+    return [
+        HomeCard(
+            title="Single points of failure in your teams' components",
+            lines=_more(lines, len(ours)),
+            link_label="See why, and what would help",
+            link_url=url,
+            tone="warn",
+        )
+    ]

@@ -19,6 +19,7 @@ LINKS_MAX = 20
 LINK_TITLE_MAX = 100
 LINK_URL_MAX = 500
 INSTANCES_MAX = 100_000
+LOCATION_MAX = 500
 
 
 class Tier(models.IntegerChoices):
@@ -62,6 +63,12 @@ class System(models.Model):
     owner = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="systems", help_text="Optional."
     )
+    import_source = models.CharField(
+        max_length=LOCATION_MAX,
+        blank=True,
+        editable=False,
+        help_text="The catalog folder or file it was imported from.",
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -91,6 +98,16 @@ class Service(models.Model):
     system = models.ForeignKey(System, null=True, blank=True, on_delete=models.SET_NULL, related_name="services")
     tags = models.JSONField(default=list, blank=True, help_text="A list of short words.")
     links = models.JSONField(default=list, blank=True, help_text="A list of {title, url}.")
+    manual_location = models.CharField(
+        max_length=LOCATION_MAX, blank=True, help_text="Where its owner's manual lives, such as dir:./docs."
+    )
+    annotations = models.JSONField(default=dict, blank=True, help_text="Backstage annotations, kept as imported.")
+    import_source = models.CharField(
+        max_length=LOCATION_MAX,
+        blank=True,
+        editable=False,
+        help_text="The catalog folder or file it was imported from.",
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -111,6 +128,13 @@ class Resource(models.Model):
     kind = models.CharField(max_length=16, choices=ResourceKind.choices, default=ResourceKind.OTHER)
     owner = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="resources")
     description = models.TextField(blank=True, max_length=DESCRIPTION_MAX)
+    annotations = models.JSONField(default=dict, blank=True, help_text="Backstage annotations, kept as imported.")
+    import_source = models.CharField(
+        max_length=LOCATION_MAX,
+        blank=True,
+        editable=False,
+        help_text="The catalog folder or file it was imported from.",
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -313,3 +337,50 @@ class Capacity(models.Model):
         if self.per_instance_capacity is None:
             return None
         return self.per_instance_capacity * self.instances
+
+
+class FindingKind(models.TextChoices):
+    """Why a component is a single point of failure, in the words the SPOF page uses."""
+
+    CUTS_OFF = "cuts_off", "Nothing on record shows it is redundant"
+    SINGLE_INSTANCE = "single_instance", "It runs as one instance"
+    SINGLE_ZONE = "single_zone", "All its instances run in one zone"
+    NO_FALLBACK = "no_fallback", "Nobody described what happens without it"
+
+
+ACCEPTANCE_DAYS_MAX = 365
+
+
+class AcceptedRisk(models.Model):
+    """A single point of failure its owners know of and accept for a while, with their reason.
+
+    A finding is named by its component, its kind and, for a missing fallback (one finding per dependency), the
+    depending component; keys are "service:slug" or "resource:slug". Until `expires_on` the finding is listed apart
+    as accepted; from that day on it counts again, so an accepted risk is looked at again at least once a year.
+    """
+
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="accepted_risks")
+    component_key = models.CharField(max_length=70)
+    kind = models.CharField(max_length=16, choices=FindingKind.choices)
+    dependent_key = models.CharField(max_length=70, blank=True)
+    reason = models.TextField(max_length=TEXT_MAX)
+    accepted_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="accepted_risks"
+    )
+    accepted_at = models.DateTimeField(auto_now_add=True)
+    expires_on = models.DateField(help_text="From this day on the finding counts again.")
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["expires_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "component_key", "kind", "dependent_key"],
+                condition=Q(archived_at__isnull=True),
+                name="accepted_risk_one_current_per_finding",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        about = f" from {self.dependent_key}" if self.dependent_key else ""
+        return f"{self.get_kind_display()}: {self.component_key}{about}"

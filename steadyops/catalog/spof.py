@@ -102,6 +102,8 @@ class Finding:
     explanation: str
     blast_radius: tuple[str, ...]
     mitigation: str
+    # For no_fallback: the component whose dependency on `component` has no described fallback.
+    dependent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +334,7 @@ def _find_spofs(components: Iterable[Component], dependencies: Iterable[Dependen
     for dependent, component, bits in unguarded:
         radius, journeys_cut_off = told[bits]
         explanation, mitigation = describe("no_fallback", component, journeys_cut_off, dependent)
-        finding = Finding(component.key, "no_fallback", explanation, radius, mitigation)
+        finding = Finding(component.key, "no_fallback", explanation, radius, mitigation, dependent.key)
         ranked.append((-len(radius), component.key, KIND_ORDER["no_fallback"], dependent.key, finding))
     # The first four fields never tie: one finding per component and kind, one no_fallback per dependency.
     ranked.sort()

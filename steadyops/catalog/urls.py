@@ -1,6 +1,6 @@
 from django.urls import path
 
-from steadyops.catalog import views
+from steadyops.catalog import spof_views, views
 
 urlpatterns = [
     path("", views.service_list, name="catalog_service_list"),
@@ -25,6 +25,14 @@ urlpatterns = [
         name="catalog_resource_capacity_edit",
     ),
     path("systems/", views.system_list, name="catalog_system_list"),
+    path("spofs/", spof_views.spof_list, name="catalog_spof_list"),
+    path("spofs/accept/", spof_views.spof_accept, name="catalog_spof_accept"),
+    path("spofs/<int:pk>/withdraw/", spof_views.spof_withdraw, name="catalog_spof_withdraw"),
+    path("what-if/", spof_views.what_if, name="catalog_what_if"),
     path("systems/new/", views.system_create, name="catalog_system_create"),
     path("systems/<slug:slug>/", views.system_detail, name="catalog_system_detail"),
+    path("services/<slug:slug>/graph.svg", views.service_graph, name="catalog_service_graph"),
+    path("systems/<slug:slug>/graph.svg", views.system_graph, name="catalog_system_graph"),
+    path("graph/", views.catalog_graph, name="catalog_graph"),
+    path("graph.svg", views.catalog_graph_svg, name="catalog_graph_svg"),
 ]

@@ -127,3 +127,28 @@ def can_edit_resource(user: AnyUser, resource: object) -> bool:
 
     owner_id = getattr(resource, "owner_id", None) or 0
     return Membership.objects.filter(user_id=user.pk or 0, team_id=owner_id, team__archived_at=None).exists()
+
+
+def can_accept_risk(user: AnyUser, component: object) -> bool:
+    """Accept a single point of failure as a known risk, or withdraw that: administrators, and operators in a
+    team that owns the component."""
+    from steadyops.catalog.models import Service
+
+    if isinstance(component, Service):
+        return can_edit_service(user, component)
+    return can_edit_resource(user, component)
+
+
+def can_accept_risk_of_teams(user: AnyUser, owner_team_ids: frozenset[int], own_team_ids: set[int]) -> bool:
+    """The same rule as can_accept_risk, for a list page that already knows the owning teams of each component
+    and the person's current teams, so that it asks the database once, not once per finding."""
+    return is_admin(user) or (is_operator(user) and bool(owner_team_ids & own_team_ids))
+
+
+def current_team_ids(user: AnyUser) -> set[int]:
+    """The ids of the current (not archived) teams this person belongs to."""
+    if user is None or user.pk is None or not _active(user):
+        return set()
+    from steadyops.accounts.models import Membership
+
+    return set(Membership.objects.filter(user_id=user.pk, team__archived_at=None).values_list("team_id", flat=True))

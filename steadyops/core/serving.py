@@ -23,7 +23,7 @@ from django.core.management.base import CommandError
 
 WSGI_TARGET = "steadyops.wsgi:application"
 SERVERS = ("gunicorn", "granian")
-# The server that won bench/http.py on this project's reference machine; see BENCHMARKS.md.
+# The server that won bench/web.py on this project's reference machine; see BENCHMARKS.md.
 DEFAULT_SERVER = "granian"
 DEFAULT_WORKERS = 2
 MAX_WORKERS = 64

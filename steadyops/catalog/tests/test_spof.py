@@ -61,7 +61,7 @@ def networkx_find_spofs(components: Iterable[Component], dependencies: Iterable[
         if not radius:
             continue
         explanation, mitigation = describe("no_fallback", by_key[target], named(list(radius)), by_key[source])
-        finding = Finding(target, "no_fallback", explanation, radius, mitigation)
+        finding = Finding(target, "no_fallback", explanation, radius, mitigation, source)
         ranked.append((-len(radius), target, 3, source, finding))
     ranked.sort(key=lambda row: row[:4])
     return [row[4] for row in ranked]
@@ -240,6 +240,7 @@ def test_it_asks_for_the_fallback_of_a_hard_dependency_nobody_described() -> Non
             ("shop",),
             "Describe how Shop carries on without Payments and mark the dependency as degrading gracefully, or mark "
             "it as not degrading so that the risk is on record.",
+            dependent="shop",
         )
     ]
 

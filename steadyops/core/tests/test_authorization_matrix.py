@@ -8,6 +8,7 @@ answers them 401. 'Own' objects belong to operator_a.
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from steadyops.api.testing import make_token
+from steadyops.catalog import findings
 from steadyops.catalog import services as catalog
 from steadyops.catalog.models import Environment
 from steadyops.core.actor import Actor
@@ -53,6 +55,30 @@ def make_catalog(personas: Personas) -> int:
     catalog.set_capacity(actor=admin, component=web, environment=production, instances=2, zones=2)
     catalog.set_capacity(actor=admin, component=database, environment=production, instances=1)
     return catalog.add_dependency(actor=admin, source=web, target=till).pk
+
+
+def accept_form() -> dict[str, str]:
+    """Accepting till's finding (till belongs to team_b, runs in no recorded number of instances, web needs it)."""
+    return {
+        "environment": "production",
+        "component": "service:till",
+        "kind": "cuts_off",
+        "reason": "Known.",
+        "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+    }
+
+
+def accepted_risk_id(world: World) -> int:
+    """Accept till's finding as team_b's operator and return the acceptance's id."""
+    form = accept_form()
+    return findings.accept_risk(
+        actor=Actor(user=world.personas.operator_b),
+        environment=Environment.objects.get(slug="production"),
+        component_key=form["component"],
+        kind=form["kind"],
+        reason=form["reason"],
+        expires_on=timezone.localdate() + timedelta(days=30),
+    ).pk
 
 
 def make_world(personas: Personas) -> World:
@@ -242,6 +268,19 @@ CASES: dict[str, list[Case]] = {
         Case("POST", by_role(302, 302, 302, 403, 403, 302), data=lambda w: {"name": "Payments"}),
     ],
     "catalog_system_detail": [Case("GET", SIGNED_IN_PAGE, kwargs=lambda w: {"slug": "storefront"})],
+    "catalog_spof_list": [Case("GET", SIGNED_IN_PAGE)],
+    "catalog_spof_accept": [
+        Case("POST", by_role(302, 403, 302, 403, 403, 302), data=lambda w: accept_form()),
+        Case("GET", by_role(405, 405, 405, 405, 405, 302)),
+    ],
+    "catalog_spof_withdraw": [
+        Case("POST", by_role(302, 403, 302, 403, 403, 302), kwargs=lambda w: {"pk": accepted_risk_id(w)}),
+    ],
+    "catalog_what_if": [Case("GET", SIGNED_IN_PAGE), Case("GET", SIGNED_IN_PAGE, query="?component=service:till")],
+    "catalog_service_graph": [Case("GET", SIGNED_IN_PAGE, kwargs=lambda w: {"slug": "web"})],
+    "catalog_system_graph": [Case("GET", SIGNED_IN_PAGE, kwargs=lambda w: {"slug": "storefront"})],
+    "catalog_graph": [Case("GET", SIGNED_IN_PAGE)],
+    "catalog_graph_svg": [Case("GET", SIGNED_IN_PAGE)],
     "api:catalog_services": [
         Case("GET", API_READ, json=True),
         Case("POST", TEAM_A_API_CREATE, json=True, data=lambda w: {"name": "Billing", "owner": "platform"}),
@@ -312,6 +351,11 @@ CASES: dict[str, list[Case]] = {
         Case("POST", by_role(201, 201, 201, 403, 403, 401), json=True, data=lambda w: {"name": "Payments"}),
     ],
     "api:catalog_environments": [Case("GET", API_READ, json=True)],
+    "api:catalog_spofs": [Case("GET", API_READ, json=True)],
+    "api:catalog_spof_accept": [
+        Case("POST", by_role(201, 403, 201, 403, 403, 401), json=True, data=lambda w: accept_form()),
+    ],
+    "api:catalog_what_if": [Case("GET", API_READ, json=True, query="?component=service:till")],
     # API
     "api:api-root": [Case("GET", everyone(404), json=True)],
     "api:openapi-json": [Case("GET", everyone(200), json=True)],

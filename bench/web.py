@@ -199,7 +199,7 @@ def write_report(results: list[Result], best: str, duration: float) -> None:
     lines = [
         f"- Date: {datetime.date.today().isoformat()}",
         f"- Machine: {machine()}",
-        f"- Command: `make bench` (`python bench/http.py`); each endpoint `{' '.join(WRK)}` against "
+        f"- Command: `make bench` (`python bench/web.py`); each endpoint `{' '.join(WRK)}` against "
         f"`steadyops serve --server NAME --workers {WORKERS}`, SQLite, demo data, run took {duration:.0f} s",
         '- Floor: `/healthz/live`, which answers "ok" through the whole middleware stack without the database.',
         "",
@@ -212,7 +212,7 @@ def write_report(results: list[Result], best: str, duration: float) -> None:
         f"{'met' if met else 'not met'} with {best}.",
     ]
     replace_section(
-        ROOT / "BENCHMARKS.md", "\n".join(lines), script="bench/http.py", heading="HTTP: web servers (`bench/http.py`)"
+        ROOT / "BENCHMARKS.md", "\n".join(lines), script="bench/web.py", heading="HTTP: web servers (`bench/web.py`)"
     )
 
 
