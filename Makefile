@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/backstage.py
 	$(BIN)/python bench/spof.py
 	$(BIN)/python bench/catalog_import.py
+	$(BIN)/python bench/graph.py
 
 clean:
 	rm -rf $(VENV) var
