@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from steadyops.accounts.models import ApiToken, Membership
 from steadyops.testing.browser import screenshot, sign_in, watch_console
@@ -21,8 +22,8 @@ def test_it_signs_in_through_the_login_form(browser_page, live_server) -> None: 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(live_server.url + "/")
-    assert page.get_by_role("heading", name="Hello, Operator A").is_visible()
-    assert page.get_by_text("Platform").first.is_visible()
+    expect(page.get_by_role("heading", name="Hello, Operator A")).to_be_visible()
+    expect(page.get_by_text("Platform").first).to_be_visible()
     screenshot(page, "home")
     assert errors == []
 
@@ -50,8 +51,8 @@ def test_an_admin_creates_a_team_and_adds_a_member(browser_page, live_server) ->
     screenshot(page, "team_create")
     page.get_by_role("button", name="Create the team").click()
     page.wait_for_url(live_server.url + reverse("team_detail", args=["search"]))
-    assert page.get_by_text("The team Search is ready.").is_visible()
-    assert page.get_by_text("Nobody is in this team yet.").is_visible()
+    expect(page.get_by_text("The team Search is ready.")).to_be_visible()
+    expect(page.get_by_text("Nobody is in this team yet.")).to_be_visible()
     page.get_by_label("Person").select_option(label="Viewer (viewer)")
     page.get_by_role("button", name="Add to Search").click()
     page.get_by_text("Viewer is now in Search.").wait_for()
@@ -89,7 +90,7 @@ def test_a_person_creates_and_revokes_a_token(browser_page, live_server) -> None
     page.goto(live_server.url + "/")
     page.locator(".user-menu summary").click()
     page.get_by_role("link", name="My tokens").click()
-    assert page.get_by_text("You have no tokens yet.").is_visible()
+    expect(page.get_by_text("You have no tokens yet.")).to_be_visible()
     assert page.get_by_label("all:").count() == 0
     page.get_by_label("Name").fill("platform deploys")
     page.get_by_label("write: Change what the token's owner may change").check()
@@ -98,7 +99,7 @@ def test_a_person_creates_and_revokes_a_token(browser_page, live_server) -> None
     secret.wait_for()
     token = ApiToken.objects.get(user=personas.operator_a)
     assert secret.inner_text().startswith(token.hint)
-    assert page.get_by_role("button", name="Copy to clipboard").is_visible()
+    expect(page.get_by_role("button", name="Copy to clipboard")).to_be_visible()
     screenshot(page, "token_created")
     page.get_by_role("button", name="Revoke").click()
     page.get_by_text("The token “platform deploys” no longer works.").wait_for()
@@ -118,10 +119,10 @@ def test_the_home_page_fits_a_phone(browser_page, live_server) -> None:  # type:
     page.goto(live_server.url + "/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     nav_link = page.locator("#site-nav").get_by_role("link", name="People")
-    assert not nav_link.is_visible()
+    expect(nav_link).to_be_hidden()
     screenshot(page, "home_phone")
     page.get_by_role("button", name="Menu").click()
-    assert nav_link.is_visible()
+    expect(nav_link).to_be_visible()
     screenshot(page, "home_phone_menu")
     nav_link.click()
     page.wait_for_url(live_server.url + reverse("people_list"))

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from steadyops.catalog.models import Dependency, Service
 from steadyops.catalog.tests.conftest import build_shop
@@ -28,18 +29,19 @@ def test_an_owner_creates_a_service_and_adds_a_dependency(browser_page, live_ser
     screenshot(page, "catalog_service_create")
     page.get_by_role("button", name="Add the service").click()
     page.wait_for_url(live_server.url + reverse("catalog_service_detail", args=["recommendations"]))
-    assert page.get_by_text("Recommendations is in the catalog.").is_visible()
-    assert page.get_by_text("Suggests products <b>you</b> may like.").is_visible()
-
+    expect(page.get_by_text("Recommendations is in the catalog.")).to_be_visible()
+    expect(page.get_by_text("Suggests products <b>you</b> may like.")).to_be_visible()
     page.get_by_label("Needs", exact=True).select_option(label="Shop DB (Database)")
     page.get_by_label("Soft: it can, in a reduced way").check()
     page.get_by_label("When it is down, does this service keep working?").select_option(value="yes")
     page.get_by_label("What happens instead").fill("Shows best sellers instead.")
     page.get_by_role("button", name="Add the dependency").click()
     page.get_by_text("Recommendations now depends on Shop DB.").wait_for()
-    assert page.get_by_text(
-        "Recommendations keeps working without Shop DB, in a reduced way. Instead: Shows best sellers instead."
-    ).first.is_visible()
+    expect(
+        page.get_by_text(
+            "Recommendations keeps working without Shop DB, in a reduced way. Instead: Shows best sellers instead."
+        ).first
+    ).to_be_visible()
     assert page.url == live_server.url + reverse("catalog_service_detail", args=["recommendations"])
     screenshot(page, "catalog_service_detail")
     service = Service.objects.get(slug="recommendations")
@@ -58,7 +60,7 @@ def test_the_service_page_works_on_a_phone(browser_page, live_server) -> None:  
     errors = watch_console(page)
     sign_in(page, live_server.url, shop.personas.operator_b)
     page.goto(live_server.url + reverse("catalog_service_detail", args=["checkout"]))
-    assert page.get_by_role("heading", name="Checkout", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Checkout", exact=True)).to_be_visible()
     screenshot(page, "catalog_service_detail_phone")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert errors == []

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from steadyops.catalog import services
 from steadyops.catalog.models import AcceptedRisk
@@ -28,7 +29,7 @@ def test_an_owner_adds_a_hard_dependency_and_sees_the_new_spof(browser_page, liv
     sign_in(page, live_server.url, shop.personas.operator_a)
 
     page.goto(live_server.url + reverse("catalog_spof_list"))
-    assert page.get_by_role("heading", name="Open risks in Production (3)").is_visible()
+    expect(page.get_by_role("heading", name="Open risks in Production (3)")).to_be_visible()
     assert page.get_by_text(NEW_SPOF).count() == 0
     screenshot(page, "catalog_spof_list_before")
 
@@ -41,11 +42,11 @@ def test_an_owner_adds_a_hard_dependency_and_sees_the_new_spof(browser_page, liv
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Single points of failure").click()
     page.get_by_text(NEW_SPOF).wait_for()
-    assert page.get_by_role("heading", name="Open risks in Production (4)").is_visible()
+    expect(page.get_by_role("heading", name="Open risks in Production (4)")).to_be_visible()
     finding = page.locator("#finding-resource-order-queue-single-instance")
-    assert finding.get_by_text(
-        "Run a second instance in another zone, or make Web degrade gracefully without it."
-    ).is_visible()
+    expect(
+        finding.get_by_text("Run a second instance in another zone, or make Web degrade gracefully without it.")
+    ).to_be_visible()
     screenshot(page, "catalog_spof_list_new_spof")
 
     finding.get_by_text("Accept this as a known risk").click()
@@ -54,9 +55,9 @@ def test_an_owner_adds_a_hard_dependency_and_sees_the_new_spof(browser_page, liv
     screenshot(page, "catalog_spof_accept_form")
     finding.get_by_role("button", name="Accept until that day").click()
     page.get_by_text("Accepted as a known risk until").wait_for()
-    assert page.get_by_role("heading", name="Open risks in Production (3)").is_visible()
-    assert page.get_by_role("heading", name="Accepted as known risks (1)").is_visible()
-    assert page.get_by_text("A second queue node is ordered <b>for March</b>.").is_visible()
+    expect(page.get_by_role("heading", name="Open risks in Production (3)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Accepted as known risks (1)")).to_be_visible()
+    expect(page.get_by_text("A second queue node is ordered <b>for March</b>.")).to_be_visible()
     screenshot(page, "catalog_spof_list_accepted")
     assert AcceptedRisk.objects.get().component_key == "resource:order-queue"
     assert errors == []
@@ -89,7 +90,7 @@ def test_what_if_works_on_a_phone(browser_page, live_server) -> None:  # type: i
     page.goto(live_server.url + reverse("catalog_service_detail", args=["checkout"]))
     page.get_by_role("link", name="What if this fails?").click()
     page.get_by_role("heading", name="If Checkout fails").wait_for()
-    assert page.get_by_text("Customers cannot use Web.").is_visible()
+    expect(page.get_by_text("Customers cannot use Web.")).to_be_visible()
     screenshot(page, "catalog_what_if_phone")
     page.get_by_label("If this fails").select_option(label="Shop DB")
     page.get_by_role("button", name="Show what happens").click()

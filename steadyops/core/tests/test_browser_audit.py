@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from steadyops.accounts import services
 from steadyops.core.actor import Actor
@@ -51,7 +52,7 @@ def test_an_admin_filters_the_audit_log(browser_page, live_server) -> None:  # t
     page.get_by_label("To (inclusive)").fill(str(timezone.localdate() - timedelta(days=7)))
     page.get_by_role("button", name="Filter").click()
     page.get_by_text("The end date is before the start date.").wait_for()
-    assert page.get_by_text("Please correct the filters above.").is_visible()
+    expect(page.get_by_text("Please correct the filters above.")).to_be_visible()
     screenshot(page, "audit_bad_dates")
     # The bad dates are answered with a 400, which the browser logs; nothing else may appear.
     assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]

@@ -4,6 +4,7 @@ from datetime import time
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from steadyops.core.actor import Actor
 from steadyops.notify import services
@@ -30,7 +31,7 @@ def test_it_adds_a_webhook_channel_and_sends_it_a_test_message(browser_page, liv
 
     channel = Channel.objects.get(owner=personas.operator_a)
     page.wait_for_url(live_server.url + reverse("channel_edit", args=[channel.pk]))
-    assert page.get_by_text("The channel “Release board” is ready.").is_visible()
+    expect(page.get_by_text("The channel “Release board” is ready.")).to_be_visible()
     assert page.locator("#channel-secret").inner_text() == channel.secret
     screenshot(page, "notify_channel_webhook")
 
@@ -96,8 +97,8 @@ def test_it_sets_quiet_hours_and_shows_a_bad_time_zone_next_to_the_field(browser
     page.get_by_label("Time zone").fill("Europe/Berlin")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(live_server.url + reverse("channel_list"))
-    assert page.get_by_text("Your notification preferences are saved.").is_visible()
-    assert page.get_by_text("From 22:00 to 07:00 (Europe/Berlin)").is_visible()
+    expect(page.get_by_text("Your notification preferences are saved.")).to_be_visible()
+    expect(page.get_by_text("From 22:00 to 07:00 (Europe/Berlin)")).to_be_visible()
     preference = Preference.objects.get(user=personas.operator_a)
     assert (preference.quiet_start, preference.quiet_end, preference.time_zone) == (time(22), time(7), "Europe/Berlin")
     screenshot(page, "notify_preferences_saved")
@@ -150,7 +151,7 @@ def test_my_notifications_fit_a_phone(browser_page, live_server) -> None:  # typ
     errors = watch_console(page)
     sign_in(page, live_server.url, personas.stakeholder)
     page.goto(live_server.url + reverse("channel_list"))
-    assert page.get_by_role("heading", name="My notifications").is_visible()
+    expect(page.get_by_role("heading", name="My notifications")).to_be_visible()
     screenshot(page, "notify_channels_phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert errors == []
