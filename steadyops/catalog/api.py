@@ -54,7 +54,9 @@ Text = Annotated[str, StringConstraints(max_length=TEXT_MAX, pattern=NO_NUL)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX, pattern=NO_NUL)]
 ShortText = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
 Unit = Annotated[str, StringConstraints(max_length=30, pattern=NO_NUL)]
-TierNumber = Annotated[int, Field(ge=1, le=4, description="1 critical, 2 important, 3 supporting, 4 minor.")]
+TierNumber = Annotated[
+    int, Field(ge=1, le=4, description="1 critical, 2 important, 3 supporting, 4 minor.", strict=True)
+]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 MAX_ID = 2**63 - 1
 RELATED = ("source_service", "source_resource", "target_service", "target_resource")
@@ -139,10 +141,10 @@ class ServicePatch(InputSchema):
     links: list[LinkIn] | None = Field(None, max_length=LINKS_MAX)
 
 
-class ServiceFilters(Schema):
+class ServiceFilters(Schema):  # query parameters arrive as text, so the tier is read leniently here
     team: Slug | None = Field(None, description="Owned or co-owned by the team with this slug.")
     system: Slug | None = None
-    tier: TierNumber | None = None
+    tier: Annotated[int, Field(ge=1, le=4)] | None = None
     archived: bool = Field(False, description="true lists archived services instead of current ones.")
 
 
@@ -235,18 +237,18 @@ class DependencyFilters(Schema):
 
 
 class CapacityIn(InputSchema):
-    instances: Annotated[int, Field(ge=1, le=INSTANCES_MAX)]
-    zones: Annotated[int, Field(ge=1, le=100)] = 1
-    regions: Annotated[int, Field(ge=1, le=50)] = 1
+    instances: Annotated[int, Field(ge=1, le=INSTANCES_MAX, strict=True)]
+    zones: Annotated[int, Field(ge=1, le=100, strict=True)] = 1
+    regions: Annotated[int, Field(ge=1, le=50, strict=True)] = 1
     per_instance_capacity: Amount | None = None
     unit: Unit = "requests/s"
     load_test_date: date | None = None
     load_test_method: ShortText = ""
     load_test_rate: Amount | None = None
-    latency_objective_ms: Annotated[int, Field(ge=1, le=600_000)] | None = None
-    target_utilisation: Annotated[int, Field(ge=1, le=100)] | None = None
+    latency_objective_ms: Annotated[int, Field(ge=1, le=600_000, strict=True)] | None = None
+    target_utilisation: Annotated[int, Field(ge=1, le=100, strict=True)] | None = None
     redundancy_intent: Annotated[str, StringConstraints(max_length=8, pattern=r"^(N(\+[0-9]{1,3})?)?$")] = ""
-    provisioning_lead_time_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    provisioning_lead_time_days: Annotated[int, Field(ge=0, le=3650, strict=True)] | None = None
     pool_repurposable: StrictBool = False
     note: Text = ""
 
@@ -309,9 +311,29 @@ class SystemIn(InputSchema):
     owner: Slug | None = None
 
 
+class SystemPatch(InputSchema):
+    """Only the fields sent are changed; send "" as owner to leave the system with no one team."""
+
+    name: Name | None = None
+    description: Description | None = None
+    owner: Annotated[str, StringConstraints(max_length=50, pattern=r"^[-a-zA-Z0-9_]*$")] | None = None
+
+
+class Confirmation(Schema):
+    confirm: bool = Field(
+        False, description="true goes ahead even though others would be affected; without it such a change is a 409."
+    )
+
+
 class EnvironmentOut(Schema):
     slug: str
     name: str
+
+
+class EnvironmentIn(InputSchema):
+    name: Name
+    slug: Slug | None = Field(None, description="Made from the name when left out. It cannot be changed later.")
+    position: Annotated[int, Field(ge=0, le=32767, strict=True)] = 10
 
 
 # --- Helpers ------------------------------------------------------------------
@@ -356,6 +378,15 @@ def _component(ref: ComponentRef, field: str) -> Service | Resource:
     if found is None:
         raise _unknown(field, f"There is no {ref.type} {ref.slug}.")
     return found
+
+
+def _confirm_first(question: services.NeedsConfirmation) -> ApiError:
+    return ApiError(
+        409,
+        f"{question.message} Send the request again with ?confirm=true to go ahead.",
+        code="confirmation_needed",
+        details={"affected": question.affected},
+    )
 
 
 def _services() -> QuerySet[Service]:
@@ -435,6 +466,17 @@ def update_service(request: HttpRequest, slug: Slug, payload: ServicePatch) -> S
     return _services().get(pk=service.pk)
 
 
+@router.post("/services/{slug}/archive", response=ServiceOut, url_name="catalog_service_archive")
+def archive_service(request: HttpRequest, slug: Slug, confirmation: Query[Confirmation]) -> Service:
+    """Archive a service. While others need it hard this is a 409 naming them, unless ?confirm=true."""
+    service = get_object_or_404(_services(), slug=slug)
+    try:
+        services.archive_service(actor=_actor(request), service=service, confirmed=confirmation.confirm)
+    except services.NeedsConfirmation as question:
+        raise _confirm_first(question) from None
+    return _services().get(pk=service.pk)
+
+
 # --- Resources ----------------------------------------------------------------
 
 
@@ -476,6 +518,16 @@ def update_resource(request: HttpRequest, slug: Slug, payload: ResourcePatch) ->
         owner=_team(payload.owner, "owner") if payload.owner is not None else resource.owner,
         description=payload.description if payload.description is not None else resource.description,
     )
+
+
+@router.post("/resources/{slug}/archive", response=ResourceOut, url_name="catalog_resource_archive")
+def archive_resource(request: HttpRequest, slug: Slug, confirmation: Query[Confirmation]) -> Resource:
+    """Archive a resource. While others need it hard this is a 409 naming them, unless ?confirm=true."""
+    resource = get_object_or_404(Resource.objects.select_related("owner"), slug=slug)
+    try:
+        return services.archive_resource(actor=_actor(request), resource=resource, confirmed=confirmation.confirm)
+    except services.NeedsConfirmation as question:
+        raise _confirm_first(question) from None
 
 
 # --- Dependencies -------------------------------------------------------------
@@ -539,9 +591,14 @@ def update_dependency(request: HttpRequest, dependency_id: int, payload: Depende
 
 
 @router.delete("/dependencies/{dependency_id}", response={204: None}, url_name="catalog_dependency")
-def remove_dependency(request: HttpRequest, dependency_id: int) -> Status:
-    """Forget a dependency. The audit log keeps what it was."""
-    services.remove_dependency(actor=_actor(request), dependency=_dependency(dependency_id))
+def remove_dependency(request: HttpRequest, dependency_id: int, confirmation: Query[Confirmation]) -> Status:
+    """Forget a dependency. The audit log keeps what it was. When that would leave a user-facing service needing
+    nothing at all this is a 409 naming it, unless ?confirm=true."""
+    dependency = _dependency(dependency_id)
+    try:
+        services.remove_dependency(actor=_actor(request), dependency=dependency, confirmed=confirmation.confirm)
+    except services.NeedsConfirmation as question:
+        raise _confirm_first(question) from None
     return Status(204, None)
 
 
@@ -627,7 +684,50 @@ def create_system(request: HttpRequest, payload: SystemIn) -> Status:
     return Status(201, system)
 
 
+def _system_of(slug: str) -> System:
+    return get_object_or_404(System.objects.select_related("owner"), slug=slug)
+
+
+@router.get("/systems/{slug}", response=SystemOut, url_name="catalog_system")
+def get_system(request: HttpRequest, slug: Slug) -> System:
+    """One system, archived or not."""
+    return _system_of(slug)
+
+
+@router.patch("/systems/{slug}", response=SystemOut, url_name="catalog_system")
+def update_system(request: HttpRequest, slug: Slug, payload: SystemPatch) -> System:
+    """Change a system's name, description or team: administrators and operators."""
+    system = _system_of(slug)
+    owner = system.owner
+    if payload.owner is not None:
+        owner = _team(payload.owner, "owner") if payload.owner else None
+    services.update_system(
+        actor=_actor(request),
+        system=system,
+        name=payload.name if payload.name is not None else system.name,
+        description=payload.description if payload.description is not None else system.description,
+        owner=owner,
+    )
+    return _system_of(slug)
+
+
+@router.post("/systems/{slug}/archive", response=SystemOut, url_name="catalog_system_archive")
+def archive_system(request: HttpRequest, slug: Slug) -> System:
+    """Archive a system: administrators. Its services stay, without a system."""
+    services.archive_system(actor=_actor(request), system=_system_of(slug))
+    return _system_of(slug)
+
+
 @router.get("/environments", response=list[EnvironmentOut], url_name="catalog_environments")
 def list_environments(request: HttpRequest) -> QuerySet[Environment]:
     """The environments capacity is recorded for."""
     return Environment.objects.all()
+
+
+@router.post("/environments", response={201: EnvironmentOut}, url_name="catalog_environments")
+def create_environment(request: HttpRequest, payload: EnvironmentIn) -> Status:
+    """Add an environment such as staging: administrators."""
+    environment = services.create_environment(
+        actor=_actor(request), name=payload.name, slug=payload.slug or "", position=payload.position
+    )
+    return Status(201, environment)

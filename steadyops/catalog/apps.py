@@ -13,6 +13,7 @@ class CatalogConfig(AppConfig):
         NavItem("Services", "catalog_service_list", "Determine resources", allowed("can_view")),
         NavItem("Resources", "catalog_resource_list", "Determine resources", allowed("can_view")),
         NavItem("Systems", "catalog_system_list", "Determine resources", allowed("can_view")),
+        NavItem("Environments", "catalog_environment_list", "Determine resources", allowed("can_view")),
         NavItem("Single points of failure", "catalog_spof_list", "Plan for mistakes", allowed("can_view")),
         NavItem("Dependency map", "catalog_graph", "Determine resources", allowed("can_view")),
     ]

@@ -168,6 +168,31 @@ class SystemForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["owner"]).queryset = _operations_teams()
 
 
+class EnvironmentForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX, label="Name", help_text="For example “Staging” or “Test”.")
+    slug = forms.SlugField(
+        max_length=50,
+        required=False,
+        label="Short name",
+        help_text="Used in addresses and by scripts: letters, digits and dashes. Made from the name when empty. "
+        "It cannot be changed later.",
+    )
+    position = forms.IntegerField(
+        min_value=0,
+        max_value=32767,
+        initial=10,
+        label="Place in lists",
+        help_text="Lower comes first; production is 0.",
+    )
+
+    def __init__(self, *args: Any, environment: Environment | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if environment is not None:
+            # Renaming keeps the short name and the place, which addresses, scripts and capacity records use.
+            del self.fields["slug"]
+            del self.fields["position"]
+
+
 class ComponentChoiceField(forms.ChoiceField):
     """A service or a resource, chosen from one list as “service:slug” or “resource:slug”."""
 

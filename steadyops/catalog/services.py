@@ -87,9 +87,57 @@ CAPACITY_FIELDS = [
 Component = Service | Resource
 
 
+class NeedsConfirmation(Exception):
+    """A change that is allowed but takes something away from others: the person sees who is affected and
+    asks again with confirmed=True. Nothing has been written when it is raised."""
+
+    def __init__(self, message: str, affected: list[str]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.affected = affected
+
+
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def hard_dependents(component: Component) -> list[str]:
+    """The names of the current components that need this one hard, in alphabetical order."""
+    found = Dependency.objects.filter(hard=True).select_related("source_service", "source_resource")
+    if isinstance(component, Service):
+        found = found.filter(target_service=component)
+    else:
+        found = found.filter(target_resource=component)
+    sources = [dependency.source for dependency in found]
+    return sorted({source.name for source in sources if source.archived_at is None}, key=str.casefold)
+
+
+def _confirm_archive(component: Component, confirmed: bool) -> None:
+    if confirmed:
+        return
+    dependents = hard_dependents(component)
+    if dependents:
+        verb = "needs" if len(dependents) == 1 else "need"
+        raise NeedsConfirmation(
+            f"{_listed(dependents)} {verb} {component.name} hard. Archived, {component.name} leaves the lists and "
+            "the risk analysis, so what depends on it would look safer than it is.",
+            dependents,
+        )
+
+
+def orphaned_by_removal(dependency: Dependency) -> list[str]:
+    """The user-facing service that removing this dependency would leave needing nothing at all, if any."""
+    source = dependency.source
+    if not isinstance(source, Service) or not source.user_facing or source.archived_at is not None:
+        return []
+    if Dependency.objects.filter(source_service=source).exclude(pk=dependency.pk).exists():
+        return []
+    return [source.name]
 
 
 def _name(value: str, field: str = "name") -> str:
@@ -192,7 +240,10 @@ def create_system(
     _require(permissions.can_manage_systems(actor.user), "Only administrators and operators can create systems.")
     name = _name(name)
     system = System(
-        name=name, slug=_slug(slug, name), description=_text(description, "description", DESCRIPTION_MAX), owner=owner
+        name=name,
+        slug=_slug(slug, name),
+        description=_text(description, "description", DESCRIPTION_MAX),
+        owner=None if owner is None else _owner_team(owner),
     )
     system.full_clean()
     with transaction.atomic():
@@ -209,6 +260,8 @@ def update_system(*, actor: Actor, system: System, name: str, description: str, 
         before = audit.snapshot(system, SYSTEM_FIELDS)
         system.name = _name(name)
         system.description = _text(description, "description", DESCRIPTION_MAX)
+        if owner is not None and owner.pk != system.owner_id:
+            _owner_team(owner)
         system.owner = owner
         system.full_clean()
         system.save()
@@ -218,7 +271,7 @@ def update_system(*, actor: Actor, system: System, name: str, description: str, 
 
 def archive_system(*, actor: Actor, system: System) -> System:
     """Archive a system. Its services stay, without a system."""
-    _require(permissions.is_admin(actor.user), "Only administrators can archive systems.")
+    _require(permissions.can_archive_systems(actor.user), "Only administrators can archive systems.")
     with transaction.atomic():
         system = System.objects.select_for_update().get(pk=system.pk)
         if system.archived_at is None:
@@ -324,12 +377,16 @@ def update_service(
     return service
 
 
-def archive_service(*, actor: Actor, service: Service) -> Service:
-    """Archive a service: it leaves the lists and the SPOF analysis, and keeps its history."""
+def archive_service(*, actor: Actor, service: Service, confirmed: bool = False) -> Service:
+    """Archive a service: it leaves the lists and the SPOF analysis, and keeps its history.
+
+    While other components need it hard, this raises NeedsConfirmation unless confirmed.
+    """
     _require(permissions.can_edit_service(actor.user, service), "You cannot archive this service.")
     with transaction.atomic():
         service = Service.objects.select_for_update().get(pk=service.pk)
         if service.archived_at is None:
+            _confirm_archive(service, confirmed)
             before = audit.snapshot(service, SERVICE_FIELDS)
             service.archived_at = timezone.now()
             service.save(update_fields=["archived_at"])
@@ -393,12 +450,16 @@ def update_resource(
     return resource
 
 
-def archive_resource(*, actor: Actor, resource: Resource) -> Resource:
-    """Archive a resource: it leaves the lists and keeps its history."""
+def archive_resource(*, actor: Actor, resource: Resource, confirmed: bool = False) -> Resource:
+    """Archive a resource: it leaves the lists and keeps its history.
+
+    While other components need it hard, this raises NeedsConfirmation unless confirmed.
+    """
     _require(permissions.can_edit_resource(actor.user, resource), "You cannot archive this resource.")
     with transaction.atomic():
         resource = Resource.objects.select_for_update().get(pk=resource.pk)
         if resource.archived_at is None:
+            _confirm_archive(resource, confirmed)
             before = audit.snapshot(resource, RESOURCE_FIELDS)
             resource.archived_at = timezone.now()
             resource.save(update_fields=["archived_at"])
@@ -481,12 +542,23 @@ def update_dependency(
     return dependency
 
 
-def remove_dependency(*, actor: Actor, dependency: Dependency) -> None:
-    """Forget that one component needs another. The audit log keeps what it was."""
+def remove_dependency(*, actor: Actor, dependency: Dependency, confirmed: bool = False) -> None:
+    """Forget that one component needs another. The audit log keeps what it was.
+
+    When that would leave a user-facing service needing nothing at all, this raises NeedsConfirmation unless
+    confirmed: the SPOF finder would then see nothing that can cut it off.
+    """
     _require(
         can_edit_component(actor.user, dependency.source), f"You cannot change what {dependency.source} depends on."
     )
     with transaction.atomic():
+        orphaned = [] if confirmed else orphaned_by_removal(dependency)
+        if orphaned:
+            raise NeedsConfirmation(
+                f"{orphaned[0]} would no longer need anything recorded: the risk analysis would treat it as "
+                f"needing nothing else to work, and find no single point of failure behind it.",
+                orphaned,
+            )
         before = audit.snapshot(dependency, DEPENDENCY_FIELDS)
         audit.record(actor=actor, action="dependency.remove", obj=dependency, before=before)
         Dependency.objects.filter(pk=dependency.pk).delete()
@@ -497,7 +569,7 @@ def remove_dependency(*, actor: Actor, dependency: Dependency) -> None:
 
 def create_environment(*, actor: Actor, name: str, slug: str = "", position: int = 0) -> Environment:
     """Add an environment such as staging. Administrators only."""
-    _require(permissions.is_admin(actor.user), "Only administrators add environments.")
+    _require(permissions.can_manage_environments(actor.user), "Only administrators add environments.")
     name = _name(name)
     environment = Environment(name=name, slug=_slug(slug, name), position=position)
     environment.full_clean()
@@ -506,6 +578,26 @@ def create_environment(*, actor: Actor, name: str, slug: str = "", position: int
         audit.record(
             actor=actor, action="environment.create", obj=environment, after={"slug": environment.slug, "name": name}
         )
+    return environment
+
+
+def rename_environment(*, actor: Actor, environment: Environment, name: str) -> Environment:
+    """Give an environment another name. Its short name stays, as addresses and scripts use it. Administrators."""
+    _require(permissions.can_manage_environments(actor.user), "Only administrators rename environments.")
+    with transaction.atomic():
+        environment = Environment.objects.select_for_update().get(pk=environment.pk)
+        before = environment.name
+        environment.name = _name(name)
+        environment.full_clean()
+        environment.save(update_fields=["name"])
+        if environment.name != before:
+            audit.record(
+                actor=actor,
+                action="environment.rename",
+                obj=environment,
+                before={"name": before},
+                after={"name": environment.name},
+            )
     return environment
 
 

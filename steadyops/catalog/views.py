@@ -27,6 +27,7 @@ from steadyops.catalog import findings, graph, services, spof
 from steadyops.catalog.forms import (
     CapacityForm,
     DependencyAddForm,
+    EnvironmentForm,
     ResourceForm,
     ServiceFilterForm,
     ServiceForm,
@@ -60,6 +61,32 @@ def _render(
 ) -> HttpResponse:
     name = f"{template}#{partial}" if request.htmx else template
     return render(request, name, context, status=status)
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    return request.POST.get("confirm") == "yes"
+
+
+def _ask_first(
+    request: HtmxHttpRequest,
+    question: services.NeedsConfirmation,
+    *,
+    title: str,
+    button: str,
+    back: str,
+    section_id: str = "confirm",
+) -> HttpResponse:
+    """The confirmation step: who would be affected, and a second POST with confirm=yes to go ahead."""
+    context = {
+        "title": title,
+        "message": question.message,
+        "affected": question.affected,
+        "action": request.path,
+        "button": button,
+        "back": back,
+        "section_id": section_id,
+    }
+    return _render(request, "catalog/confirm.html", context, "confirm")
 
 
 def _errors(form: Any, error: ValidationError) -> None:
@@ -144,11 +171,18 @@ def _service(slug: str) -> Service:
     )
 
 
+def _needed_hard(needed_by: list[Dependency]) -> bool:
+    # Archiving then asks on the server, naming who is affected: no need for the browser to ask as well.
+    return any(dependency.hard and dependency.source.archived_at is None for dependency in needed_by)
+
+
 def _dependencies(service: Service) -> dict[str, Any]:
     related = ("source_service", "source_resource", "target_service", "target_resource")
+    needed_by = list(Dependency.objects.filter(target_service=service).select_related(*related).order_by("-hard", "id"))
     return {
         "needs": Dependency.objects.filter(source_service=service).select_related(*related).order_by("-hard", "id"),
-        "needed_by": Dependency.objects.filter(target_service=service).select_related(*related).order_by("-hard", "id"),
+        "needed_by": needed_by,
+        "needed_hard": _needed_hard(needed_by),
     }
 
 
@@ -197,9 +231,13 @@ def service_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def service_archive(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     service = _service(slug)
-    services.archive_service(actor=Actor.of_request(request), service=service)
+    try:
+        services.archive_service(actor=Actor.of_request(request), service=service, confirmed=_confirmed(request))
+    except services.NeedsConfirmation as question:
+        back = reverse("catalog_service_detail", args=[service.slug])
+        return _ask_first(request, question, title=f"Archive {service.name}?", button="Archive it anyway", back=back)
     messages.success(request, f"{service.name} is archived. Its history is kept.")
-    return redirect("catalog_service_list")
+    return _done(request, reverse("catalog_service_list"))
 
 
 def _dependencies_response(
@@ -243,9 +281,22 @@ def dependency_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         Dependency.objects.select_related("source_service", "source_resource", "target_service", "target_resource"),
         pk=pk,
     )
-    services.remove_dependency(actor=Actor.of_request(request), dependency=dependency)
-    messages.success(request, f"{dependency.source} no longer depends on {dependency.target}.")
     source = dependency.source
+    try:
+        services.remove_dependency(
+            actor=Actor.of_request(request), dependency=dependency, confirmed=_confirmed(request)
+        )
+    except services.NeedsConfirmation as question:
+        back = reverse("catalog_service_detail", args=[source.slug])
+        return _ask_first(
+            request,
+            question,
+            title=f"Forget that {source} needs {dependency.target}?",
+            button="Remove it anyway",
+            back=back,
+            section_id="dependencies",
+        )
+    messages.success(request, f"{dependency.source} no longer depends on {dependency.target}.")
     if isinstance(source, Resource):
         return redirect("catalog_resource_detail", slug=source.slug)
     if request.htmx:
@@ -339,12 +390,14 @@ def resource_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
     resource = get_object_or_404(Resource.objects.select_related("owner"), slug=slug)
     related = ("source_service", "source_resource", "target_service", "target_resource")
     capacities = {c.environment_id: c for c in Capacity.objects.filter(resource=resource)}
+    needed_by = list(
+        Dependency.objects.filter(target_resource=resource).select_related(*related).order_by("-hard", "id")
+    )
     context = {
         "resource": resource,
         "can_edit": permissions.can_edit_resource(request.user, resource),
-        "needed_by": Dependency.objects.filter(target_resource=resource)
-        .select_related(*related)
-        .order_by("-hard", "id"),
+        "needed_by": needed_by,
+        "needed_hard": _needed_hard(needed_by),
         "needs": Dependency.objects.filter(source_resource=resource).select_related(*related).order_by("-hard", "id"),
         "capacity_rows": [(env, capacities.get(env.pk)) for env in Environment.objects.all()],
     }
@@ -375,6 +428,19 @@ def resource_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             return _done(request, reverse("catalog_resource_detail", args=[resource.slug]))
     status = 400 if form.errors else 200
     return _render(request, "catalog/resource_form.html", {"form": form, "resource": resource}, "form", status)
+
+
+@login_required
+@require_POST
+def resource_archive(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    resource = get_object_or_404(Resource.objects.select_related("owner"), slug=slug)
+    try:
+        services.archive_resource(actor=Actor.of_request(request), resource=resource, confirmed=_confirmed(request))
+    except services.NeedsConfirmation as question:
+        back = reverse("catalog_resource_detail", args=[resource.slug])
+        return _ask_first(request, question, title=f"Archive {resource.name}?", button="Archive it anyway", back=back)
+    messages.success(request, f"{resource.name} is archived. Its history is kept.")
+    return _done(request, reverse("catalog_resource_list"))
 
 
 # --- Systems ------------------------------------------------------------------
@@ -417,8 +483,94 @@ def system_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def system_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     _require(permissions.can_view(request.user), "You cannot see the catalog.")
     system = get_object_or_404(System.objects.select_related("owner"), slug=slug)
-    context = {"system": system, "services": _listed_services().filter(system=system)}
+    context = {
+        "system": system,
+        "services": _listed_services().filter(system=system),
+        "can_edit": permissions.can_manage_systems(request.user),
+        "can_archive": permissions.can_archive_systems(request.user) and system.archived_at is None,
+    }
     return render(request, "catalog/system_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def system_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    system = get_object_or_404(System.objects.select_related("owner"), slug=slug)
+    _require(permissions.can_manage_systems(request.user), "Only administrators and operators change systems.")
+    initial = {
+        "name": system.name,
+        "description": system.description,
+        "owner": system.owner.slug if system.owner else None,
+    }
+    form = SystemForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_system(actor=Actor.of_request(request), system=system, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return _done(request, reverse("catalog_system_detail", args=[system.slug]))
+    status = 400 if form.errors else 200
+    return _render(request, "catalog/system_form.html", {"form": form, "system": system}, "form", status)
+
+
+@login_required
+@require_POST
+def system_archive(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    system = get_object_or_404(System, slug=slug)
+    services.archive_system(actor=Actor.of_request(request), system=system)
+    messages.success(request, f"The system {system.name} is archived. Its services stay in the catalog.")
+    return _done(request, reverse("catalog_system_list"))
+
+
+# --- Environments -------------------------------------------------------------
+
+
+@login_required
+def environment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    environments = Environment.objects.annotate(capacity_count=Count("capacities")).order_by("position", "name")
+    context = {"environments": environments, "can_manage": permissions.can_manage_environments(request.user)}
+    return render(request, "catalog/environment_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def environment_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require(permissions.can_manage_environments(request.user), "Only administrators add environments.")
+    form = EnvironmentForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            environment = services.create_environment(actor=Actor.of_request(request), **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(
+                request, f"{environment.name} is ready. Record capacity for it on the page of each service."
+            )
+            return _done(request, reverse("catalog_environment_list"))
+    status = 400 if form.errors else 200
+    return _render(request, "catalog/environment_form.html", {"form": form, "environment": None}, "form", status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def environment_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    environment = get_object_or_404(Environment, slug=slug)
+    _require(permissions.can_manage_environments(request.user), "Only administrators rename environments.")
+    form = EnvironmentForm(_posted(request), initial={"name": environment.name}, environment=environment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rename_environment(actor=Actor.of_request(request), environment=environment, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return _done(request, reverse("catalog_environment_list"))
+    status = 400 if form.errors else 200
+    context = {"form": form, "environment": environment}
+    return _render(request, "catalog/environment_form.html", context, "form", status)
 
 
 # --- Dependency map -----------------------------------------------------------

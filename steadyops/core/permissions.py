@@ -152,3 +152,13 @@ def current_team_ids(user: AnyUser) -> set[int]:
     from steadyops.accounts.models import Membership
 
     return set(Membership.objects.filter(user_id=user.pk, team__archived_at=None).values_list("team_id", flat=True))
+
+
+def can_archive_systems(user: AnyUser) -> bool:
+    """Archive the systems that group services: administrators only, as every team's services lose their group."""
+    return is_admin(user)
+
+
+def can_manage_environments(user: AnyUser) -> bool:
+    """Add and rename the environments capacity is recorded for: administrators only."""
+    return is_admin(user)

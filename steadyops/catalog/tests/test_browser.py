@@ -47,7 +47,12 @@ def test_an_owner_creates_a_service_and_adds_a_dependency(browser_page, live_ser
     service = Service.objects.get(slug="recommendations")
     assert Dependency.objects.filter(source_service=service, target_resource=shop.database, hard=False).exists()
 
+    # Customers use Recommendations and Shop DB is all it needs: removing that asks first, naming it.
     page.get_by_role("button", name="Remove Shop DB").click()
+    page.get_by_text("Recommendations would no longer need anything recorded").wait_for()
+    screenshot(page, "catalog_dependency_remove_confirm")
+    assert Dependency.objects.filter(source_service=service).exists()
+    page.get_by_role("button", name="Remove it anyway").click()
     page.get_by_text("Recommendations no longer depends on Shop DB.").wait_for()
     assert not Dependency.objects.filter(source_service=service).exists()
     assert errors == []

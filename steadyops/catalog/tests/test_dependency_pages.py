@@ -56,7 +56,9 @@ def test_it_refuses_bad_dependencies(shop: Shop, data: dict[str, str], message: 
 @pytest.mark.parametrize("name", NAMES)
 def test_only_the_owners_remove_a_dependency(shop: Shop, name: str) -> None:
     dependency = Dependency.objects.get(source_service=shop.web)
-    response = client_for(shop.personas, name).post(reverse("catalog_dependency_remove", args=[dependency.pk]))
+    response = client_for(shop.personas, name).post(
+        reverse("catalog_dependency_remove", args=[dependency.pk]), {"confirm": "yes"}
+    )
     expected = {"admin": 302, "operator_a": 302, "anonymous": 302}.get(name, 403)
     assert response.status_code == expected
     assert Dependency.objects.filter(pk=dependency.pk).exists() is (name not in ("admin", "operator_a"))
@@ -65,7 +67,7 @@ def test_only_the_owners_remove_a_dependency(shop: Shop, name: str) -> None:
 def test_removing_with_htmx_redraws_the_section(shop: Shop) -> None:
     dependency = Dependency.objects.get(source_service=shop.web)
     response = client_for(shop.personas, "operator_a").post(
-        reverse("catalog_dependency_remove", args=[dependency.pk]), HTTP_HX_REQUEST="true"
+        reverse("catalog_dependency_remove", args=[dependency.pk]), {"confirm": "yes"}, HTTP_HX_REQUEST="true"
     )
     body = response.content.decode()
     assert "Web no longer depends on Checkout." in body

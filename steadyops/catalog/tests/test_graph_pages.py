@@ -196,7 +196,7 @@ def test_it_escapes_hostile_names(shop: Shop) -> None:
 
 
 def test_it_draws_an_archived_service_alone(shop: Shop) -> None:
-    services.archive_service(actor=Actor(user=shop.personas.admin), service=shop.checkout)
+    services.archive_service(actor=Actor(user=shop.personas.admin), service=shop.checkout, confirmed=True)
     client = client_for(shop.personas, "viewer")
 
     boxes = drawn(client.get(reverse("catalog_service_graph", args=["checkout"])).content)

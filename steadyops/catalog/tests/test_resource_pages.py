@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from steadyops.catalog.models import Resource
+from steadyops.catalog.models import Dependency, Resource
 from steadyops.catalog.tests.conftest import Shop, client_for
+from steadyops.core.models import AuditEntry
 from steadyops.testing.personas import NAMES
 
 FORM = {"name": "Jobs queue", "kind": "queue", "owner": "platform", "description": "Background jobs"}
@@ -71,3 +72,37 @@ def test_it_escapes_hostile_resource_names(shop: Shop) -> None:
     body = client_for(shop.personas, "viewer").get(reverse("catalog_resource_list")).content.decode()
     assert "<b onmouseover" not in body
     assert "&lt;b onmouseover=x&gt;DB&lt;/b&gt;" in body
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_only_the_owners_archive_a_resource(shop: Shop, name: str) -> None:
+    Dependency.objects.filter(target_resource=shop.database).delete()
+    response = client_for(shop.personas, name).post(reverse("catalog_resource_archive", args=["shop-db"]))
+    archived = Resource.objects.get(slug="shop-db").archived_at is not None
+    if name in ("admin", "operator_a"):
+        assert response.status_code == 302
+        assert archived
+        assert AuditEntry.objects.filter(action="resource.archive").count() == 1
+        return
+    assert response.status_code == (302 if name == "anonymous" else 403)
+    assert not archived
+
+
+def test_archiving_a_resource_twice_or_an_unknown_one(shop: Shop) -> None:
+    Dependency.objects.filter(target_resource=shop.database).delete()
+    client = client_for(shop.personas, "admin")
+    assert client.get(reverse("catalog_resource_archive", args=["shop-db"])).status_code == 405
+    assert client.post(reverse("catalog_resource_archive", args=["nope"])).status_code == 404
+    client.post(reverse("catalog_resource_archive", args=["shop-db"]))
+    client.post(reverse("catalog_resource_archive", args=["shop-db"]))
+    assert AuditEntry.objects.filter(action="resource.archive").count() == 1
+    # Once archived, its owners can no longer change it; only an administrator can.
+    again = client_for(shop.personas, "operator_a").post(reverse("catalog_resource_archive", args=["shop-db"]))
+    assert again.status_code == 403
+
+
+def test_the_archive_button_shows_for_the_owners_only(shop: Shop) -> None:
+    url = reverse("catalog_resource_archive", args=["shop-db"])
+    detail = reverse("catalog_resource_detail", args=["shop-db"])
+    assert url in client_for(shop.personas, "operator_a").get(detail).content.decode()
+    assert url not in client_for(shop.personas, "operator_b").get(detail).content.decode()

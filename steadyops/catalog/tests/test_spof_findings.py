@@ -71,7 +71,7 @@ def test_it_forgets_archived_components_and_their_dependencies(production: Envir
     admin = Actor(user=demo.load().actor.user)
     from steadyops.catalog.models import Resource
 
-    services.archive_resource(actor=admin, resource=Resource.objects.get(slug="paylane"))
+    services.archive_resource(actor=admin, resource=Resource.objects.get(slug="paylane"), confirmed=True)
 
     keys = {f.component.key for f in findings.spof_report(environment=production).open}
 

@@ -237,7 +237,11 @@ CASES: dict[str, list[Case]] = {
             data=lambda w: {"target": "resource:shop-db", "hard": "1", "degrades": "no"},
         ),
     ],
-    "catalog_dependency_remove": [Case("POST", TEAM_A_POST, kwargs=lambda w: {"pk": w.dependency_id})],
+    # web is user-facing and till is all it needs: removing that asks first (200), then confirm=yes does it.
+    "catalog_dependency_remove": [
+        Case("POST", TEAM_A_EDIT, kwargs=lambda w: {"pk": w.dependency_id}),
+        Case("POST", TEAM_A_POST, kwargs=lambda w: {"pk": w.dependency_id}, data=lambda w: {"confirm": "yes"}),
+    ],
     "catalog_service_capacity_edit": [
         Case("GET", TEAM_A_EDIT, kwargs=lambda w: {"slug": "web", "environment": "production"}),
         Case(
@@ -259,6 +263,10 @@ CASES: dict[str, list[Case]] = {
             data=lambda w: {"name": "Shop DB", "kind": "database", "owner": "platform"},
         ),
     ],
+    "catalog_resource_archive": [
+        Case("POST", TEAM_A_POST, kwargs=lambda w: {"slug": "shop-db"}),
+        Case("GET", by_role(405, 405, 405, 405, 405, 302), kwargs=lambda w: {"slug": "shop-db"}),
+    ],
     "catalog_resource_capacity_edit": [
         Case("GET", TEAM_A_EDIT, kwargs=lambda w: {"slug": "shop-db", "environment": "production"}),
     ],
@@ -268,6 +276,25 @@ CASES: dict[str, list[Case]] = {
         Case("POST", by_role(302, 302, 302, 403, 403, 302), data=lambda w: {"name": "Payments"}),
     ],
     "catalog_system_detail": [Case("GET", SIGNED_IN_PAGE, kwargs=lambda w: {"slug": "storefront"})],
+    "catalog_system_edit": [
+        Case("GET", OPERATOR_PAGE, kwargs=lambda w: {"slug": "storefront"}),
+        Case(
+            "POST",
+            by_role(302, 302, 302, 403, 403, 302),
+            kwargs=lambda w: {"slug": "storefront"},
+            data=lambda w: {"name": "Shop front"},
+        ),
+    ],
+    "catalog_system_archive": [Case("POST", ADMIN_POST, kwargs=lambda w: {"slug": "storefront"})],
+    "catalog_environment_list": [Case("GET", SIGNED_IN_PAGE)],
+    "catalog_environment_create": [
+        Case("GET", ADMIN_PAGE),
+        Case("POST", ADMIN_POST, data=lambda w: {"name": "Load test", "position": "20"}),
+    ],
+    "catalog_environment_edit": [
+        Case("GET", ADMIN_PAGE, kwargs=lambda w: {"slug": "production"}),
+        Case("POST", ADMIN_POST, kwargs=lambda w: {"slug": "production"}, data=lambda w: {"name": "Live"}),
+    ],
     "catalog_spof_list": [Case("GET", SIGNED_IN_PAGE)],
     "catalog_spof_accept": [
         Case("POST", by_role(302, 403, 302, 403, 403, 302), data=lambda w: accept_form()),
@@ -289,6 +316,17 @@ CASES: dict[str, list[Case]] = {
         Case("GET", API_READ, json=True, kwargs=lambda w: {"slug": "web"}),
         Case("PATCH", TEAM_A_API, json=True, kwargs=lambda w: {"slug": "web"}, data=lambda w: {"description": "x"}),
     ],
+    "api:catalog_service_archive": [
+        # till is needed hard by web: 409 unless ?confirm=true.
+        Case("POST", by_role(409, 403, 409, 403, 403, 401), json=True, kwargs=lambda w: {"slug": "till"}),
+        Case(
+            "POST",
+            by_role(200, 403, 200, 403, 403, 401),
+            json=True,
+            kwargs=lambda w: {"slug": "till"},
+            query="?confirm=true",
+        ),
+    ],
     "api:catalog_resources": [
         Case("GET", API_READ, json=True),
         Case("POST", TEAM_A_API_CREATE, json=True, data=lambda w: {"name": "Queue", "owner": "platform"}),
@@ -296,6 +334,9 @@ CASES: dict[str, list[Case]] = {
     "api:catalog_resource": [
         Case("GET", API_READ, json=True, kwargs=lambda w: {"slug": "shop-db"}),
         Case("PATCH", TEAM_A_API, json=True, kwargs=lambda w: {"slug": "shop-db"}, data=lambda w: {"kind": "queue"}),
+    ],
+    "api:catalog_resource_archive": [
+        Case("POST", TEAM_A_API, json=True, kwargs=lambda w: {"slug": "shop-db"}),
     ],
     "api:catalog_dependencies": [
         Case("GET", API_READ, json=True),
@@ -318,11 +359,19 @@ CASES: dict[str, list[Case]] = {
             kwargs=lambda w: {"dependency_id": w.dependency_id},
             data=lambda w: {"note": "x"},
         ),
+        # web's only dependency: 409 naming web unless ?confirm=true.
+        Case(
+            "DELETE",
+            by_role(409, 409, 403, 403, 403, 401),
+            json=True,
+            kwargs=lambda w: {"dependency_id": w.dependency_id},
+        ),
         Case(
             "DELETE",
             by_role(204, 204, 403, 403, 403, 401),
             json=True,
             kwargs=lambda w: {"dependency_id": w.dependency_id},
+            query="?confirm=true",
         ),
     ],
     "api:catalog_capacity_list": [Case("GET", API_READ, json=True)],
@@ -350,7 +399,23 @@ CASES: dict[str, list[Case]] = {
         Case("GET", API_READ, json=True),
         Case("POST", by_role(201, 201, 201, 403, 403, 401), json=True, data=lambda w: {"name": "Payments"}),
     ],
-    "api:catalog_environments": [Case("GET", API_READ, json=True)],
+    "api:catalog_system": [
+        Case("GET", API_READ, json=True, kwargs=lambda w: {"slug": "storefront"}),
+        Case(
+            "PATCH",
+            by_role(200, 200, 200, 403, 403, 401),
+            json=True,
+            kwargs=lambda w: {"slug": "storefront"},
+            data=lambda w: {"description": "x"},
+        ),
+    ],
+    "api:catalog_system_archive": [
+        Case("POST", by_role(200, 403, 403, 403, 403, 401), json=True, kwargs=lambda w: {"slug": "storefront"}),
+    ],
+    "api:catalog_environments": [
+        Case("GET", API_READ, json=True),
+        Case("POST", by_role(201, 403, 403, 403, 403, 401), json=True, data=lambda w: {"name": "Load test"}),
+    ],
     "api:catalog_spofs": [Case("GET", API_READ, json=True)],
     "api:catalog_spof_accept": [
         Case("POST", by_role(201, 403, 201, 403, 403, 401), json=True, data=lambda w: accept_form()),
