@@ -101,6 +101,8 @@ class SpofReport:
     open: list[ReportedFinding] = field(default_factory=list)
     accepted: list[ReportedFinding] = field(default_factory=list)
     ranked: list[ReportedFinding] = field(default_factory=list)  # both, largest blast radius first
+    # Components that need one another in a circle: allowed, flagged.
+    cycles: list[tuple[CatalogComponent, ...]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,10 @@ def spof_report(*, environment: Environment | None, team: Team | None = None, to
             reported = _accepted(reported, acceptance)
             report.accepted.append(reported)
         report.ranked.append(reported)
+    for group in spof.dependency_cycles(graph.nodes, graph.edges):
+        members = tuple(components[key] for key in group)
+        if team is None or any(team.pk in member.team_ids for member in members):
+            report.cycles.append(members)
     return report
 
 

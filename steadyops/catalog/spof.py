@@ -355,3 +355,26 @@ def what_if(components: Iterable[Component], dependencies: Iterable[Dependency],
     degraded = rx.ancestors(everything, target) - broken
     keys = [component.key for component in graph.components]
     return Impact(failed, tuple(sorted(keys[i] for i in broken)), tuple(sorted(keys[i] for i in degraded)))
+
+
+def dependency_cycles(components: Iterable[Component], dependencies: Iterable[Dependency]) -> list[tuple[str, ...]]:
+    """Groups of components that need one another in a circle, over any dependency, hard or soft.
+
+    Cycles are allowed; they are flagged because a circle of hard dependencies fails as a whole and cannot be started
+    one piece at a time. Each group is sorted by key; the largest groups come first.
+    """
+    keys = sorted({component.key for component in components})
+    index = {key: position for position, key in enumerate(keys)}
+    edges = [(dependency.source, dependency.target) for dependency in dependencies]
+    unknown = sorted({key for edge in edges for key in edge if key not in index})
+    if unknown:
+        raise ValueError(f"Dependencies name unknown components: {', '.join(unknown)}")
+    graph = rx.PyDiGraph()
+    graph.add_nodes_from(keys)
+    graph.add_edges_from_no_data([(index[source], index[target]) for source, target in edges if source != target])
+    groups = [
+        tuple(sorted(keys[node] for node in group))
+        for group in rx.strongly_connected_components(graph)
+        if len(group) > 1
+    ]
+    return sorted(groups, key=lambda group: (-len(group), group))

@@ -176,3 +176,26 @@ def test_it_refuses_an_oversized_file(personas: Personas, tmp_path: Path) -> Non
         run("import", str(big))
 
     assert str(caught.value) == "1 problem; nothing was imported."
+
+
+CIRCLE = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: alpha}
+spec: {type: service, lifecycle: production, owner: platform, dependsOn: [component:beta]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: beta}
+spec: {type: service, lifecycle: production, owner: platform, dependsOn: [component:alpha]}
+"""
+
+
+def test_it_imports_a_circle_of_dependencies_and_flags_it(personas: Personas, tmp_path: Path) -> None:
+    (tmp_path / "catalog-info.yaml").write_text(CIRCLE)
+    out, _ = run("import", str(tmp_path))
+
+    assert out.splitlines()[-2:] == [
+        "circle: alpha, beta need one another (allowed; flagged)",
+        "created 4, updated 0, unchanged 0, missing 0",
+    ]

@@ -7,7 +7,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from steadyops.catalog.spof import Component, Dependency, Finding, Impact, describe, find_spofs, journeys, what_if
+from steadyops.catalog.spof import (
+    Component,
+    Dependency,
+    Finding,
+    Impact,
+    dependency_cycles,
+    describe,
+    find_spofs,
+    journeys,
+    what_if,
+)
 
 
 def networkx_find_spofs(components: Iterable[Component], dependencies: Iterable[Dependency]) -> list[Finding]:
@@ -337,3 +347,38 @@ def test_it_agrees_with_networkx_on_random_catalogs(catalog: tuple[list[Componen
         assert what_if(components, dependencies, component.key) == networkx_what_if(
             components, dependencies, component.key
         )
+
+
+def test_it_flags_circles_of_dependencies_largest_first() -> None:
+    components = [part(key, key.upper()) for key in ("a", "b", "c", "d", "e", "f")]
+    dependencies = [
+        hard("a", "b"),
+        hard("b", "c"),
+        soft("c", "a"),  # soft dependencies close a circle too
+        hard("d", "e"),
+        hard("e", "d"),
+        hard("f", "f"),  # a component needing itself is no circle
+        hard("c", "d"),
+    ]
+
+    assert dependency_cycles(components, dependencies) == [("a", "b", "c"), ("d", "e")]
+    assert dependency_cycles(components, dependencies[:2]) == []
+
+
+def test_it_names_unknown_components_in_circles() -> None:
+    with pytest.raises(ValueError, match="unknown components: ghost"):
+        dependency_cycles([part("a", "A")], [hard("a", "ghost")])
+
+
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs())
+def test_it_finds_the_same_circles_as_networkx(graph: tuple[list[Component], list[Dependency]]) -> None:
+    components, dependencies = graph
+    reference = nx.DiGraph()
+    reference.add_nodes_from(c.key for c in components)
+    reference.add_edges_from((d.source, d.target) for d in dependencies if d.source != d.target)
+    expected = sorted(
+        (tuple(sorted(group)) for group in nx.strongly_connected_components(reference) if len(group) > 1),
+        key=lambda group: (-len(group), group),
+    )
+    assert dependency_cycles(components, dependencies) == expected

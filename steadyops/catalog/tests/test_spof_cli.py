@@ -78,7 +78,7 @@ def test_it_exits_0_with_no_findings(shop: Shop, capsys) -> None:  # type: ignor
     )
     code, out, _ = run("--format", "json", capsys=capsys)
     assert code == 0
-    assert json.loads(out) == {"environment": "production", "open": 0, "accepted": 0, "findings": []}
+    assert json.loads(out) == {"environment": "production", "open": 0, "accepted": 0, "findings": [], "cycles": []}
 
 
 def test_it_prints_json(shop: Shop, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -137,3 +137,16 @@ def test_call_command_raises_with_the_exit_code(shop: Shop) -> None:
     with pytest.raises(CommandError) as raised:
         call_command("spof")
     assert raised.value.returncode == 1
+
+
+def test_it_flags_a_circle_of_dependencies(shop: Shop, capsys) -> None:  # type: ignore[no-untyped-def]
+    services.add_dependency(
+        actor=Actor(user=shop.personas.admin), source=shop.checkout, target=shop.web, hard=False, degrades="yes"
+    )
+    code, out, _ = run(capsys=capsys)
+    assert code == 1
+    assert "[CIRCLE] Checkout, Web need one another in a circle (allowed; flagged).\n" in out
+    code, out, _ = run("--format", "json", capsys=capsys)
+    assert [[member["key"] for member in members] for members in json.loads(out)["cycles"]] == [
+        ["service:checkout", "service:web"]
+    ]

@@ -238,3 +238,18 @@ def test_the_menu_has_the_page_under_plan_for_mistakes(shop: Shop) -> None:
 def test_anonymous_visitors_sign_in_first(shop: Shop) -> None:
     for url in (LIST, WHAT_IF):
         assert Client().get(url)["Location"].startswith(reverse("login"))
+
+
+def test_it_flags_circles_of_dependencies(shop: Shop) -> None:
+    client = Client()
+    client.force_login(shop.personas.viewer)
+    assert "Circles of dependencies" not in client.get(LIST).content.decode()
+    services.add_dependency(
+        actor=Actor(user=shop.personas.admin), source=shop.checkout, target=shop.web, hard=False, degrades="yes"
+    )
+    page = client.get(LIST).content.decode()
+    assert 'Circles of dependencies <span class="muted small">(1)</span>' in page
+    assert (
+        f'<a href="/catalog/services/{shop.checkout.slug}/">Checkout</a>, '
+        f'<a href="/catalog/services/{shop.web.slug}/">Web</a>' in page
+    )

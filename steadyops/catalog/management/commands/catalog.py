@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from steadyops.accounts.models import Role, User
+from steadyops.catalog import findings, spof
 from steadyops.catalog.backstage import CatalogError
 from steadyops.catalog.importer import ImportReport, Progress, export_catalog, import_catalog
 from steadyops.core.actor import Actor
@@ -102,6 +103,11 @@ class Command(BaseCommand):
             self.stdout.write(f"skipped: {count} {kind}")
         if report.people_unknown:
             self.stdout.write(f"people: {report.people_unknown} user entities match nobody here and were left out")
+        if not report.dry_run:
+            graph = findings.load_graph(findings.environment_named(None))
+            for group in spof.dependency_cycles(graph.nodes, graph.edges):
+                names = ", ".join(graph.components[key].name for key in group)
+                self.stdout.write(_printable(f"circle: {names} need one another (allowed; flagged)"))
         suffix = " (dry run: nothing was written)" if report.dry_run else ""
         self.stdout.write(report.summary + suffix)
 

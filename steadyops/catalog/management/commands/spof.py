@@ -72,6 +72,7 @@ class Command(BaseCommand):
                 "open": len(report.open),
                 "accepted": len(report.accepted),
                 "findings": [as_json(f) for f in report.ranked],
+                "cycles": [[_component(member) for member in members] for members in report.cycles],
             }
             self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
         else:
@@ -94,4 +95,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  What would help: {_printable(reported.finding.mitigation)}")
             if acceptance:
                 self.stdout.write(f"  Accepted because: {_printable(acceptance.reason)}")
+        for members in report.cycles:
+            names = ", ".join(_printable(member.name) for member in members)
+            self.stdout.write(f"[CIRCLE] {names} need one another in a circle (allowed; flagged).")
         self.stdout.write(f"{environment}: {len(report.open)} open, {len(report.accepted)} accepted as known risks.")
