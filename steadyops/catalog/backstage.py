@@ -4,9 +4,10 @@ A pure module: no Django, no database. The catalog's services turn a `Catalog` i
 `Entity` objects for `write_catalog`.
 
 Reading is strict, because an import with any error must import nothing: every problem of every file is
-collected and raised together as one `CatalogError` listing (file, line, message). YAML is read with a loader
-that refuses anchors and aliases (a few hundred bytes of aliases can expand to gigabytes), explicit tags, deep
-nesting and duplicate keys, and that follows YAML 1.2 as Backstage does (`yes` and `2024-01-01` stay strings).
+collected and raised together as one `CatalogError` listing (file, line, message). YAML is read with the loader
+of `safe_yaml.py`, which refuses anchors and aliases (a few hundred bytes of aliases can expand to gigabytes),
+explicit tags, deep nesting and duplicate keys, and follows YAML 1.2 as Backstage does (`yes` and `2024-01-01`
+stay strings).
 Location entities are followed to files inside the catalog's folder only; URLs are never fetched.
 """
 
@@ -16,20 +17,19 @@ import glob
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
-from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import Resolver
+
+from steadyops.catalog import safe_yaml
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_DEPTH = 64
 API_VERSION = "backstage.io/v1alpha1"
 ACCEPTED_API_VERSIONS = frozenset({"backstage.io/v1alpha1", "backstage.io/v1beta1"})
 DEFAULT_NAMESPACE = "default"
@@ -84,9 +84,6 @@ _TAG = re.compile(r"[a-z0-9:+#]+(?:-[a-z0-9:+#]+)*")
 _KEY_PREFIX = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _GLOB_CHARS = re.compile(r"[*?\[]")
-_ALLOWED_TAGS = frozenset(
-    {None, "!"} | {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
-)
 
 
 @dataclass(frozen=True)
@@ -229,93 +226,6 @@ class Catalog:
         return {entity.ref.key: entity for entity in self.entities}
 
 
-class _StrictComposer(Composer):
-    """Builds the node tree from parser events, refusing what a catalog never needs and an attacker might use."""
-
-    _depth = 0
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.peek_event()  # type: ignore[attr-defined]
-        # Every event reaching here is a node event; an alias's anchor is the name it refers to.
-        if event.anchor is not None:
-            _refuse("anchors and aliases (& and *) are not accepted in catalog files", event)
-        if event.tag not in _ALLOWED_TAGS:
-            _refuse(f"the tag {event.tag} is not accepted in catalog files", event)
-        return super().compose_node(parent, index)
-
-    def compose_sequence_node(self, anchor: Any) -> Any:
-        return self._nested(super().compose_sequence_node, anchor)
-
-    def compose_mapping_node(self, anchor: Any) -> Any:
-        return self._nested(super().compose_mapping_node, anchor)
-
-    def _nested(self, compose: Callable[[Any], Node], anchor: Any) -> Node:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                _refuse(f"nested more than {MAX_DEPTH} levels deep", self.peek_event())  # type: ignore[attr-defined]
-            return compose(anchor)
-        finally:
-            self._depth -= 1
-
-
-class _Refused(yaml.MarkedYAMLError):
-    """Valid YAML that a catalog file may not use."""
-
-
-def _refuse(problem: str, event: Any) -> None:
-    raise _Refused(problem=problem, problem_mark=event.start_mark)
-
-
-class _Constructor(SafeConstructor):
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        if len(mapping) != len(node.value):
-            seen: set[object] = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node)
-                if key in seen:
-                    raise ConstructorError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
-                seen.add(key)
-        return mapping
-
-
-_BOOL = "tag:yaml.org,2002:bool"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-
-
-class _Resolver(Resolver):
-    # YAML 1.2, as Backstage reads it: only true/false are booleans and dates stay text.
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _TIMESTAMP)]
-        for first, resolvers in Resolver.yaml_implicit_resolvers.items()
-    }
-
-
-_Resolver.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-
-
-class SafeCatalogLoader(_StrictComposer, _Constructor, _Resolver, yaml.SafeLoader):
-    """PyYAML's SafeLoader, refusing anchors, aliases, explicit tags, deep nesting and duplicate keys."""
-
-
-if yaml.__with_libyaml__:
-    from yaml._yaml import CParser
-
-    class _FastCatalogLoader(_StrictComposer, CParser, _Constructor, _Resolver):  # type: ignore[misc]
-        """The same rules, with libyaml scanning and parsing; composing stays in Python to see every event."""
-
-        def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
-            _Constructor.__init__(self)
-            _Resolver.__init__(self)
-            _StrictComposer.__init__(self)
-
-    _LOADER: type = _FastCatalogLoader
-else:  # pragma: no cover - PyYAML built without libyaml
-    _LOADER = SafeCatalogLoader
-
-
 def _decode(data: bytes, name: str) -> str | Problem:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return Problem(name, None, "the file is UTF-16; save it as UTF-8")
@@ -329,20 +239,10 @@ def _decode(data: bytes, name: str) -> str | Problem:
         return Problem(name, line, "the file is not valid UTF-8; save it as UTF-8")
 
 
-def _documents(text: str) -> Iterator[tuple[Node, Any]]:
-    loader = _LOADER(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            yield node, loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
 def _yaml_problem(error: yaml.YAMLError, name: str) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
-    if isinstance(error, _Refused | ConstructorError):
+    if isinstance(error, safe_yaml.Refused | ConstructorError):
         return Problem(name, line, str(error.problem))
     if isinstance(error, yaml.MarkedYAMLError):
         message = " ".join(part for part in (error.context, error.problem) if part)
@@ -544,7 +444,7 @@ class _Reader:
             self.problems.append(text)
             return
         try:
-            for node, document in _documents(text):
+            for node, document in safe_yaml.documents(text):
                 self.read_document(path, name, node, document)
         except yaml.YAMLError as error:
             self.problems.append(_yaml_problem(error, name))

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from steadyops.catalog import backstage
+from steadyops.catalog import backstage, safe_yaml
 from steadyops.catalog.backstage import (
     CatalogError,
     Entity,
@@ -749,7 +749,7 @@ def test_it_round_trips_generated_entities(tmp_path: Path, generated: list[Entit
 def test_it_applies_the_same_rules_with_the_pure_python_loader() -> None:
     text = "a: yes\nb: 2024-01-31\nc: true\n"
 
-    assert yaml.load(text, Loader=backstage.SafeCatalogLoader) == {"a": "yes", "b": "2024-01-31", "c": True}
+    assert yaml.load(text, Loader=safe_yaml.SafeCatalogLoader) == {"a": "yes", "b": "2024-01-31", "c": True}
     for refused, message in [
         ("a: &x 1\nb: *x\n", "anchors and aliases"),
         ("a: !!binary aGVsbG8=\n", "the tag tag:yaml.org,2002:binary"),
@@ -757,4 +757,4 @@ def test_it_applies_the_same_rules_with_the_pure_python_loader() -> None:
         ("a: " + "[" * 70 + "]" * 70 + "\n", "nested more than 64 levels deep"),
     ]:
         with pytest.raises(yaml.MarkedYAMLError, match=message):
-            yaml.load(refused, Loader=backstage.SafeCatalogLoader)
+            yaml.load(refused, Loader=safe_yaml.SafeCatalogLoader)

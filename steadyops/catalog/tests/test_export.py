@@ -10,7 +10,8 @@ import pytest
 from steadyops.accounts.models import Team
 from steadyops.catalog import services
 from steadyops.catalog.backstage import CatalogError, read_catalog
-from steadyops.catalog.importer import export_catalog, import_catalog
+from steadyops.catalog.exporter import export_catalog
+from steadyops.catalog.importer import import_catalog
 from steadyops.catalog.models import Dependency, Service
 from steadyops.catalog.tests.conftest import Shop
 from steadyops.core.actor import Actor

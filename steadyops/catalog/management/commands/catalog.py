@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from steadyops.accounts.models import Role, User
 from steadyops.catalog import findings, spof
 from steadyops.catalog.backstage import CatalogError
-from steadyops.catalog.importer import ImportReport, Progress, export_catalog, import_catalog
+from steadyops.catalog.exporter import export_catalog
+from steadyops.catalog.importer import ImportReport, Progress, import_catalog
 from steadyops.core.actor import Actor
 
 BAD_ARGUMENTS = 2
