@@ -3,14 +3,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from steadyops.accounts import services
 from steadyops.accounts.forms import (
@@ -25,19 +24,17 @@ from steadyops.accounts.forms import (
 from steadyops.accounts.models import ApiToken, Membership, Team, User
 from steadyops.core import permissions
 from steadyops.core.actor import Actor
-from steadyops.core.htmx import AuthenticatedHttpRequest, HtmxHttpRequest
+from steadyops.core.htmx import (
+    AuthenticatedHttpRequest,
+    HtmxHttpRequest,
+    posted,
+    redirect_after_form,
+    render_htmx,
+    require,
+)
 
 PAGE_SIZE = 25
 SLUG_TAKEN = "A team with this name, or one written almost the same way, already exists."
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 def _page(request: HttpRequest, items: Any) -> Any:
@@ -46,16 +43,7 @@ def _page(request: HttpRequest, items: Any) -> Any:
 
 def _done(request: HtmxHttpRequest, to: str, **kwargs: str) -> HttpResponse:
     """After a successful form: go to the next page, telling htmx to load it whole rather than swap it in."""
-    url = reverse(to, kwargs=kwargs or None)
-    return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url)
-
-
-def _render(
-    request: HtmxHttpRequest, template: str, context: dict[str, Any], partial: str, status: int = 200
-) -> HttpResponse:
-    """The whole page, or only the named partial when htmx asks for it."""
-    name = f"{template}#{partial}" if request.htmx else template
-    return render(request, name, context, status=status)
+    return redirect_after_form(request, reverse(to, kwargs=kwargs or None))
 
 
 # --- Tokens -----------------------------------------------------------------
@@ -65,7 +53,7 @@ def _render(
 @require_http_methods(["GET", "POST"])
 def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    form = TokenCreateForm(_posted(request), user=user)
+    form = TokenCreateForm(posted(request), user=user)
     new_secret = ""
     status = 200
     if request.method == "POST":
@@ -84,7 +72,7 @@ def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             status = 400
     tokens = ApiToken.objects.filter(user=user).order_by("-created_at")
     context = {"form": form, "tokens": tokens, "new_secret": new_secret}
-    return _render(request, "accounts/token_list.html", context, "tokens", status)
+    return render_htmx(request, "accounts/token_list.html", context, "tokens", status)
 
 
 @login_required
@@ -105,7 +93,7 @@ def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see teams.")
+    require(permissions.can_view(request.user), "You cannot see teams.")
     show_archived = request.GET.get("archived") == "1"
     teams = Team.objects.annotate(member_count=Count("memberships")).order_by("name")
     if not show_archived:
@@ -122,8 +110,8 @@ def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_manage_teams(request.user), "Only administrators can create teams.")
-    form = TeamForm(_posted(request))
+    require(permissions.can_manage_teams(request.user), "Only administrators can create teams.")
+    form = TeamForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             team = services.create_team(actor=Actor.of_request(request), **form.cleaned_data)
@@ -133,7 +121,7 @@ def team_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, f"The team {team.name} is ready. Add its members below.")
             return _done(request, "team_detail", slug=team.slug)
     status = 400 if form.errors else 200
-    return _render(request, "accounts/team_form.html", {"form": form, "team": None}, "form", status)
+    return render_htmx(request, "accounts/team_form.html", {"form": form, "team": None}, "form", status)
 
 
 def _team_errors(form: TeamForm, error: ValidationError) -> None:
@@ -168,7 +156,7 @@ def _team_detail_context(request: HttpRequest, team: Team, add_form: MemberAddFo
 
 @login_required
 def team_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see teams.")
+    require(permissions.can_view(request.user), "You cannot see teams.")
     team = get_object_or_404(Team, slug=slug)
     return render(request, "accounts/team_detail.html", _team_detail_context(request, team))
 
@@ -177,9 +165,9 @@ def team_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def team_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team, slug=slug)
-    _require(permissions.can_edit_team(request.user, team), "You cannot change this team.")
+    require(permissions.can_edit_team(request.user, team), "You cannot change this team.")
     initial = {"name": team.name, "description": team.description, "is_operations": team.is_operations}
-    form = TeamForm(_posted(request), initial=initial)
+    form = TeamForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_team(actor=Actor.of_request(request), team=team, **form.cleaned_data)
@@ -189,7 +177,7 @@ def team_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             messages.success(request, "Saved.")
             return _done(request, "team_detail", slug=team.slug)
     status = 400 if form.errors else 200
-    return _render(request, "accounts/team_form.html", {"form": form, "team": team}, "form", status)
+    return render_htmx(request, "accounts/team_form.html", {"form": form, "team": team}, "form", status)
 
 
 @login_required
@@ -205,14 +193,14 @@ def _members_response(
     request: HtmxHttpRequest, team: Team, add_form: MemberAddForm | None, status: int
 ) -> HttpResponse:
     context = _team_detail_context(request, team, add_form)
-    return _render(request, "accounts/team_detail.html", context, "members", status)
+    return render_htmx(request, "accounts/team_detail.html", context, "members", status)
 
 
 @login_required
 @require_POST
 def team_member_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team, slug=slug)
-    _require(permissions.can_edit_team(request.user, team), "You cannot change who is in this team.")
+    require(permissions.can_edit_team(request.user, team), "You cannot change who is in this team.")
     form = MemberAddForm(request.POST, team=team)
     if form.is_valid():
         person = form.cleaned_data["user"]
@@ -245,7 +233,7 @@ def team_member_remove(request: AuthenticatedHttpRequest, slug: str, username: s
 
 @login_required
 def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the directory.")
+    require(permissions.can_view(request.user), "You cannot see the directory.")
     form = PeopleSearchForm(request.GET)
     people = User.objects.order_by("username").prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.filter(team__archived_at=None).select_related("team"))
@@ -270,14 +258,14 @@ def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "query": urlencode({"q": query}) if query else "",
         "can_invite": permissions.can_manage_people(request.user),
     }
-    return _render(request, "accounts/people_list.html", context, "results", status)
+    return render_htmx(request, "accounts/people_list.html", context, "results", status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_manage_people(request.user), "Only administrators can add people.")
-    form = PersonInviteForm(_posted(request))
+    require(permissions.can_manage_people(request.user), "Only administrators can add people.")
+    form = PersonInviteForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             person = services.invite_user(actor=Actor.of_request(request), **form.cleaned_data)
@@ -287,12 +275,12 @@ def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, f"We emailed {person.email} a link to choose a password.")
             return _done(request, "person_detail", username=person.username)
     status = 400 if form.errors else 200
-    return _render(request, "accounts/person_form.html", {"form": form, "person": None}, "form", status)
+    return render_htmx(request, "accounts/person_form.html", {"form": form, "person": None}, "form", status)
 
 
 @login_required
 def person_detail(request: AuthenticatedHttpRequest, username: str) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the directory.")
+    require(permissions.can_view(request.user), "You cannot see the directory.")
     person = get_object_or_404(User, username=username)
     is_admin = permissions.is_admin(request.user)
     context = {
@@ -308,7 +296,7 @@ def person_detail(request: AuthenticatedHttpRequest, username: str) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request: AuthenticatedHttpRequest, username: str) -> HttpResponse:
-    _require(permissions.can_manage_people(request.user), "Only administrators can change people.")
+    require(permissions.can_manage_people(request.user), "Only administrators can change people.")
     person = get_object_or_404(User, username=username)
     initial = {
         "email": person.email,
@@ -316,7 +304,7 @@ def person_edit(request: AuthenticatedHttpRequest, username: str) -> HttpRespons
         "role": person.role,
         "is_active": person.is_active,
     }
-    form = PersonEditForm(_posted(request), initial=initial)
+    form = PersonEditForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_user(actor=Actor.of_request(request), user=person, **form.cleaned_data)
@@ -326,4 +314,4 @@ def person_edit(request: AuthenticatedHttpRequest, username: str) -> HttpRespons
             messages.success(request, "Saved.")
             return _done(request, "person_detail", username=person.username)
     status = 400 if form.errors else 200
-    return _render(request, "accounts/person_form.html", {"form": form, "person": person}, "form", status)
+    return render_htmx(request, "accounts/person_form.html", {"form": form, "person": person}, "form", status)

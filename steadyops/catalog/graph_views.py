@@ -16,9 +16,8 @@ from django.urls import reverse
 from steadyops.catalog import findings, graph, spof
 from steadyops.catalog.forms import ServiceFilterForm
 from steadyops.catalog.models import Service, System
-from steadyops.catalog.views import _require
 from steadyops.core import permissions
-from steadyops.core.htmx import AuthenticatedHttpRequest
+from steadyops.core.htmx import AuthenticatedHttpRequest, require
 
 # --- Dependency map -----------------------------------------------------------
 
@@ -76,7 +75,7 @@ def _around(world: _CatalogGraph, start: set[str], hops: int) -> tuple[list[grap
 
 @login_required
 def service_graph(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    require(permissions.can_view(request.user), "You cannot see the catalog.")
     service = get_object_or_404(Service, slug=slug)
     world = _catalog_graph()
     key = f"service:{service.slug}"
@@ -95,7 +94,7 @@ def service_graph(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def system_graph(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    require(permissions.can_view(request.user), "You cannot see the catalog.")
     system = get_object_or_404(System, slug=slug)
     world = _catalog_graph()
     members = {key for key, system_slug in world.systems.items() if system_slug == system.slug}
@@ -121,7 +120,7 @@ def _graph_filters(request: HttpRequest) -> tuple[ServiceFilterForm, dict[str, s
 
 @login_required
 def catalog_graph_svg(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    require(permissions.can_view(request.user), "You cannot see the catalog.")
     form, query = _graph_filters(request)
     if not form.is_valid():
         return HttpResponse(
@@ -149,7 +148,7 @@ def catalog_graph_svg(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def catalog_graph(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    require(permissions.can_view(request.user), "You cannot see the catalog.")
     form, query = _graph_filters(request)
     names = [str(form.cleaned_data[name]) for name in GRAPH_FILTERS if form.is_valid() and form.cleaned_data[name]]
     context = {

@@ -20,16 +20,12 @@ from steadyops.catalog.views import (
     _ask_first,
     _capacity_edit,
     _confirmed,
-    _done,
     _errors,
     _needed_hard,
-    _posted,
-    _render,
-    _require,
 )
 from steadyops.core import permissions
 from steadyops.core.actor import Actor
-from steadyops.core.htmx import AuthenticatedHttpRequest
+from steadyops.core.htmx import AuthenticatedHttpRequest, posted, redirect_after_form, render_htmx, require
 
 # --- Resources ----------------------------------------------------------------
 
@@ -42,7 +38,7 @@ def resource_capacity_edit(request: AuthenticatedHttpRequest, slug: str, environ
 
 @login_required
 def resource_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    require(permissions.can_view(request.user), "You cannot see the catalog.")
     resources = (
         Resource.objects.filter(archived_at=None)
         .select_related("owner")
@@ -59,8 +55,8 @@ def resource_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def resource_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_create_catalog_entries(request.user), "Only administrators and operators add resources.")
-    form = ResourceForm(_posted(request))
+    require(permissions.can_create_catalog_entries(request.user), "Only administrators and operators add resources.")
+    form = ResourceForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             resource = services.create_resource(actor=Actor.of_request(request), **form.cleaned_data)
@@ -70,14 +66,14 @@ def resource_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error("owner", str(error))
         else:
             messages.success(request, f"{resource.name} is in the catalog.")
-            return _done(request, reverse("catalog_resource_detail", args=[resource.slug]))
+            return redirect_after_form(request, reverse("catalog_resource_detail", args=[resource.slug]))
     status = 400 if form.errors else 200
-    return _render(request, "catalog/resource_form.html", {"form": form, "resource": None}, "form", status)
+    return render_htmx(request, "catalog/resource_form.html", {"form": form, "resource": None}, "form", status)
 
 
 @login_required
 def resource_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    require(permissions.can_view(request.user), "You cannot see the catalog.")
     resource = get_object_or_404(Resource.objects.select_related("owner"), slug=slug)
     related = ("source_service", "source_resource", "target_service", "target_resource")
     capacities = {c.environment_id: c for c in Capacity.objects.filter(resource=resource)}
@@ -99,14 +95,14 @@ def resource_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def resource_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     resource = get_object_or_404(Resource.objects.select_related("owner"), slug=slug)
-    _require(permissions.can_edit_resource(request.user, resource), "You cannot change this resource.")
+    require(permissions.can_edit_resource(request.user, resource), "You cannot change this resource.")
     initial = {
         "name": resource.name,
         "kind": resource.kind,
         "owner": resource.owner.slug,
         "description": resource.description,
     }
-    form = ResourceForm(_posted(request), initial=initial, resource=resource)
+    form = ResourceForm(posted(request), initial=initial, resource=resource)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_resource(actor=Actor.of_request(request), resource=resource, **form.cleaned_data)
@@ -116,9 +112,9 @@ def resource_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             form.add_error("owner", str(error))
         else:
             messages.success(request, "Saved.")
-            return _done(request, reverse("catalog_resource_detail", args=[resource.slug]))
+            return redirect_after_form(request, reverse("catalog_resource_detail", args=[resource.slug]))
     status = 400 if form.errors else 200
-    return _render(request, "catalog/resource_form.html", {"form": form, "resource": resource}, "form", status)
+    return render_htmx(request, "catalog/resource_form.html", {"form": form, "resource": resource}, "form", status)
 
 
 @login_required
@@ -131,4 +127,4 @@ def resource_archive(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
         back = reverse("catalog_resource_detail", args=[resource.slug])
         return _ask_first(request, question, title=f"Archive {resource.name}?", button="Archive it anyway", back=back)
     messages.success(request, f"{resource.name} is archived. Its history is kept.")
-    return _done(request, reverse("catalog_resource_list"))
+    return redirect_after_form(request, reverse("catalog_resource_list"))

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -20,12 +20,7 @@ from steadyops.catalog.forms import AcceptRiskForm, SpofFilterForm, WhatIfForm
 from steadyops.catalog.models import AcceptedRisk, Environment
 from steadyops.core import permissions
 from steadyops.core.actor import Actor
-from steadyops.core.htmx import AuthenticatedHttpRequest
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
+from steadyops.core.htmx import AuthenticatedHttpRequest, require
 
 
 def _list_url(environment: Environment | None) -> str:
@@ -46,7 +41,7 @@ def _accept_form(reported: findings.ReportedFinding, environment: Environment) -
 @login_required
 @require_GET
 def spof_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    require(permissions.can_view(request.user), "You cannot see the catalog.")
     form = SpofFilterForm(request.GET)
     report = findings.SpofReport(None)
     if form.is_valid():
@@ -74,7 +69,7 @@ def spof_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def spof_accept(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.is_operator(request.user), "Only administrators and the owners can accept risks.")
+    require(permissions.is_operator(request.user), "Only administrators and the owners can accept risks.")
     data = request.POST
     anchor = findings.anchor_for(data.get("component", ""), data.get("kind", ""), data.get("dependent", ""))
     form = AcceptRiskForm(data, auto_id=f"{anchor}-%s")
@@ -118,7 +113,7 @@ def spof_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def what_if(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    require(permissions.can_view(request.user), "You cannot see the catalog.")
     environment = Environment.objects.filter(slug=request.GET.get("environment", "")).first()
     graph = findings.load_graph(environment or findings.environment_named(None))
     chosen = "component" in request.GET

@@ -11,11 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from steadyops.accounts.forms import apply_service_errors
 from steadyops.accounts.models import Team
@@ -29,31 +28,17 @@ from steadyops.catalog.forms import (
 from steadyops.catalog.models import Capacity, Dependency, Environment, Resource, Service
 from steadyops.core import permissions
 from steadyops.core.actor import Actor
-from steadyops.core.htmx import AuthenticatedHttpRequest, HtmxHttpRequest
+from steadyops.core.htmx import (
+    AuthenticatedHttpRequest,
+    HtmxHttpRequest,
+    posted,
+    redirect_after_form,
+    render_htmx,
+    require,
+)
 
 PAGE_SIZE = 25
 SLUG_TAKEN = "Something with this short name already exists; choose another name or short name."
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _done(request: HtmxHttpRequest, url: str) -> HttpResponse:
-    """After a successful form: go to the next page, telling htmx to load it whole rather than swap it in."""
-    return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url)
-
-
-def _render(
-    request: HtmxHttpRequest, template: str, context: dict[str, Any], partial: str, status: int = 200
-) -> HttpResponse:
-    name = f"{template}#{partial}" if request.htmx else template
-    return render(request, name, context, status=status)
 
 
 def _confirmed(request: HttpRequest) -> bool:
@@ -79,7 +64,7 @@ def _ask_first(
         "back": back,
         "section_id": section_id,
     }
-    return _render(request, "catalog/confirm.html", context, "confirm")
+    return render_htmx(request, "catalog/confirm.html", context, "confirm")
 
 
 def _errors(form: Any, error: ValidationError) -> None:
@@ -107,7 +92,7 @@ def _listed_services() -> QuerySet[Service]:
 
 @login_required
 def service_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    require(permissions.can_view(request.user), "You cannot see the catalog.")
     form = ServiceFilterForm(request.GET)
     found = _listed_services()
     status = 200
@@ -136,14 +121,14 @@ def service_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "query": urlencode(query),
         "can_create": permissions.can_create_catalog_entries(request.user),
     }
-    return _render(request, "catalog/service_list.html", context, "results", status)
+    return render_htmx(request, "catalog/service_list.html", context, "results", status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(permissions.can_create_catalog_entries(request.user), "Only administrators and operators add services.")
-    form = ServiceForm(_posted(request))
+    require(permissions.can_create_catalog_entries(request.user), "Only administrators and operators add services.")
+    form = ServiceForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             service = services.create_service(actor=Actor.of_request(request), **form.cleaned_data)
@@ -153,9 +138,9 @@ def service_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error("owner", str(error))
         else:
             messages.success(request, f"{service.name} is in the catalog. Add what it depends on below.")
-            return _done(request, reverse("catalog_service_detail", args=[service.slug]))
+            return redirect_after_form(request, reverse("catalog_service_detail", args=[service.slug]))
     status = 400 if form.errors else 200
-    return _render(request, "catalog/service_form.html", {"form": form, "service": None}, "form", status)
+    return render_htmx(request, "catalog/service_form.html", {"form": form, "service": None}, "form", status)
 
 
 def _service(slug: str) -> Service:
@@ -195,7 +180,7 @@ def _service_context(
 
 @login_required
 def service_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    _require(permissions.can_view(request.user), "You cannot see the catalog.")
+    require(permissions.can_view(request.user), "You cannot see the catalog.")
     service = _service(slug)
     return render(request, "catalog/service_detail.html", _service_context(request, service))
 
@@ -204,8 +189,8 @@ def service_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def service_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     service = _service(slug)
-    _require(permissions.can_edit_service(request.user, service), "You cannot change this service.")
-    form = ServiceForm(_posted(request), initial=ServiceForm.initial_for(service), service=service)
+    require(permissions.can_edit_service(request.user, service), "You cannot change this service.")
+    form = ServiceForm(posted(request), initial=ServiceForm.initial_for(service), service=service)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_service(actor=Actor.of_request(request), service=service, **form.cleaned_data)
@@ -215,9 +200,9 @@ def service_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             form.add_error("owner", str(error))
         else:
             messages.success(request, "Saved.")
-            return _done(request, reverse("catalog_service_detail", args=[service.slug]))
+            return redirect_after_form(request, reverse("catalog_service_detail", args=[service.slug]))
     status = 400 if form.errors else 200
-    return _render(request, "catalog/service_form.html", {"form": form, "service": service}, "form", status)
+    return render_htmx(request, "catalog/service_form.html", {"form": form, "service": service}, "form", status)
 
 
 @login_required
@@ -230,21 +215,21 @@ def service_archive(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
         back = reverse("catalog_service_detail", args=[service.slug])
         return _ask_first(request, question, title=f"Archive {service.name}?", button="Archive it anyway", back=back)
     messages.success(request, f"{service.name} is archived. Its history is kept.")
-    return _done(request, reverse("catalog_service_list"))
+    return redirect_after_form(request, reverse("catalog_service_list"))
 
 
 def _dependencies_response(
     request: HtmxHttpRequest, service: Service, form: DependencyAddForm | None, status: int
 ) -> HttpResponse:
     context = _service_context(request, service, form)
-    return _render(request, "catalog/service_detail.html", context, "dependencies", status)
+    return render_htmx(request, "catalog/service_detail.html", context, "dependencies", status)
 
 
 @login_required
 @require_POST
 def dependency_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     service = _service(slug)
-    _require(permissions.can_edit_service(request.user, service), "You cannot change what this service needs.")
+    require(permissions.can_edit_service(request.user, service), "You cannot change what this service needs.")
     form = DependencyAddForm(request.POST, source=service)
     if form.is_valid():
         data = form.cleaned_data
@@ -302,9 +287,9 @@ def dependency_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 def _capacity_edit(request: AuthenticatedHttpRequest, component: Service | Resource, environment: str) -> HttpResponse:
     env = get_object_or_404(Environment, slug=environment)
-    _require(services.can_edit_component(request.user, component), "You cannot change this capacity.")
+    require(services.can_edit_component(request.user, component), "You cannot change this capacity.")
     current = services.capacity_of(component, env)
-    form = CapacityForm(_posted(request), instance=Capacity(), initial=_capacity_initial(current))
+    form = CapacityForm(posted(request), instance=Capacity(), initial=_capacity_initial(current))
     is_service = isinstance(component, Service)
     back = reverse("catalog_service_detail" if is_service else "catalog_resource_detail", args=[component.slug])
     if request.method == "POST" and form.is_valid():
@@ -316,9 +301,9 @@ def _capacity_edit(request: AuthenticatedHttpRequest, component: Service | Resou
             apply_service_errors(cast(forms.Form, form), error)
         else:
             messages.success(request, f"Saved the capacity of {component} in {env}.")
-            return _done(request, back)
+            return redirect_after_form(request, back)
     context = {"form": form, "component": component, "environment": env, "back": back, "is_new": current is None}
-    return _render(request, "catalog/capacity_form.html", context, "form", 400 if form.errors else 200)
+    return render_htmx(request, "catalog/capacity_form.html", context, "form", 400 if form.errors else 200)
 
 
 def _capacity_initial(capacity: Capacity | None) -> dict[str, Any]:
