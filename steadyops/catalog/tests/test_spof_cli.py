@@ -139,14 +139,24 @@ def test_call_command_raises_with_the_exit_code(shop: Shop) -> None:
     assert raised.value.returncode == 1
 
 
-def test_it_flags_a_circle_of_dependencies(shop: Shop, capsys) -> None:  # type: ignore[no-untyped-def]
+def close_a_circle(shop: Shop) -> None:
     services.add_dependency(
         actor=Actor(user=shop.personas.admin), source=shop.checkout, target=shop.web, hard=False, degrades="yes"
     )
+
+
+def test_it_flags_a_circle_of_dependencies(shop: Shop, capsys) -> None:  # type: ignore[no-untyped-def]
+    close_a_circle(shop)
     code, out, _ = run(capsys=capsys)
     assert code == 1
     assert "[CIRCLE] Checkout, Web need one another in a circle (allowed; flagged).\n" in out
+
+
+def test_it_lists_circles_in_json(shop: Shop, capsys) -> None:  # type: ignore[no-untyped-def]
+    close_a_circle(shop)
+    # One command per test: run_from_argv closes the database connection when it ends.
     code, out, _ = run("--format", "json", capsys=capsys)
+    assert code == 1
     assert [[member["key"] for member in members] for members in json.loads(out)["cycles"]] == [
         ["service:checkout", "service:web"]
     ]
