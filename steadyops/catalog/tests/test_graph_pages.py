@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from steadyops.catalog import services
 from steadyops.catalog.models import Resource, Service
@@ -295,13 +296,14 @@ def test_it_draws_the_demo_shop_readably(browser_page, live_server) -> None:  # 
     errors = watch_console(page)
     page.goto(f"{live_server.url}{reverse('catalog_graph')}")
     image = page.locator("img[alt^='Dependency map']")
-    page.wait_for_function("document.querySelector(\"img[alt^='Dependency map']\").complete")
+    # Polled through Playwright's own channel: a page-side predicate would be eval, which the CSP forbids.
+    expect(image).to_have_js_property("complete", True)
     assert image.evaluate("element => element.naturalWidth > 0")
     screenshot(page, "catalog-graph-page")
     page.goto(f"{live_server.url}{reverse('catalog_service_detail', args=['checkout'])}")
     embedded = page.locator("img[alt^='Map of Checkout']")
     embedded.scroll_into_view_if_needed()  # it loads lazily
-    page.wait_for_function("document.querySelector(\"img[alt^='Map of Checkout']\").complete")
+    expect(embedded).to_have_js_property("complete", True)
     assert embedded.evaluate("element => element.naturalWidth > 0")
     assert errors == []
     assert whole.exists()
