@@ -236,7 +236,9 @@ def current_acceptances(
     return {(row.component_key, row.kind, row.dependent_key): row for row in rows}
 
 
-def spof_report(*, environment: Environment | None, team: Team | None = None, today: date | None = None) -> SpofReport:
+def spof_report(
+    *, environment: Environment | None, team: Team | None = None, today: date | None = None, with_cycles: bool = True
+) -> SpofReport:
     """Every single point of failure in `environment`, split into open and accepted; with `team`, only those that
     concern that team (it owns the component, or the depending one of a missing fallback)."""
     report = SpofReport(environment)
@@ -264,7 +266,7 @@ def spof_report(*, environment: Environment | None, team: Team | None = None, to
             reported = _accepted(reported, acceptance)
             report.accepted.append(reported)
         report.ranked.append(reported)
-    for group in spof.dependency_cycles(graph.nodes, graph.edges):
+    for group in spof.dependency_cycles(graph.nodes, graph.edges) if with_cycles else ():
         members = tuple(components[key] for key in group)
         if team is None or any(team.pk in member.team_ids for member in members):
             report.cycles.append(members)
