@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "steadyops.accounts",
     "steadyops.notify",
     "steadyops.catalog",
+    "steadyops.demand",
+    "steadyops.consensus",
 ]
 
 MIDDLEWARE = [

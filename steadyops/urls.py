@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("steadyops.accounts.urls")),
     path("notifications/", include("steadyops.notify.urls")),
     path("catalog/", include("steadyops.catalog.urls")),
+    path("demand/", include("steadyops.demand.urls")),
+    path("consensus/", include("steadyops.consensus.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -5,10 +5,13 @@ cannot ship without saying who may reach it. Pages send anonymous visitors to th
 answers them 401. 'Own' objects belong to operator_a.
 """
 
+import importlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,9 +30,24 @@ from steadyops.catalog.models import Environment
 from steadyops.core.actor import Actor
 from steadyops.core.models import WorkerHeartbeat
 from steadyops.notify.models import Channel, ChannelKind, DeliveryStatus, OutboxMessage
-from steadyops.testing.personas import NAMES, Personas
-
-PERSONAS = NAMES  # admin, operator_a, operator_b, stakeholder, viewer, anonymous
+from steadyops.testing.authz import (
+    ADMIN_PAGE,
+    ADMIN_POST,
+    API_READ,
+    OPERATOR_PAGE,
+    OWNER_PAGE,
+    OWNER_POST,
+    PERSONAS,
+    SIGNED_IN_PAGE,
+    TEAM_A_API,
+    TEAM_A_API_CREATE,
+    TEAM_A_EDIT,
+    TEAM_A_POST,
+    Case,
+    by_role,
+    everyone,
+)
+from steadyops.testing.personas import Personas
 
 
 @dataclass
@@ -110,39 +128,7 @@ def make_world(personas: Personas) -> World:
     )
 
 
-def by_role(
-    admin: int, operator_a: int, operator_b: int, stakeholder: int, viewer: int, anonymous: int
-) -> dict[str, int]:
-    return dict(zip(PERSONAS, (admin, operator_a, operator_b, stakeholder, viewer, anonymous), strict=True))
-
-
-def everyone(status: int, anonymous: int | None = None) -> dict[str, int]:
-    return by_role(status, status, status, status, status, status if anonymous is None else anonymous)
-
-
-SIGNED_IN_PAGE = everyone(200, anonymous=302)
-ADMIN_PAGE = by_role(200, 403, 403, 403, 403, 302)
-ADMIN_POST = by_role(302, 403, 403, 403, 403, 302)
-OWNER_PAGE = by_role(404, 200, 404, 404, 404, 302)
-OWNER_POST = by_role(404, 302, 404, 404, 404, 302)
-TEAM_A_EDIT = by_role(200, 200, 403, 403, 403, 302)
-TEAM_A_POST = by_role(302, 302, 403, 403, 403, 302)
-API_READ = everyone(200, anonymous=401)
-OPERATOR_PAGE = by_role(200, 200, 200, 403, 403, 302)
-TEAM_A_API = by_role(200, 200, 403, 403, 403, 401)
-TEAM_A_API_CREATE = by_role(201, 201, 403, 403, 403, 401)
 SERVICE_FORM = {"name": "Web", "owner": "platform", "tier": "1", "lifecycle": "production", "user_facing": "on"}
-
-
-@dataclass
-class Case:
-    method: str
-    expect: dict[str, int]
-    kwargs: Callable[[World], dict[str, Any]] = lambda w: {}
-    data: Callable[[World], dict[str, Any]] = lambda w: {}
-    json: bool = False
-    query: str = ""
-    to_login: bool = True
 
 
 CASES: dict[str, list[Case]] = {
@@ -499,22 +485,43 @@ def url_names() -> Iterator[str]:
     yield from walk(get_resolver(), ())
 
 
+def _module_cases() -> dict[str, tuple[ModuleType, list[Case]]]:
+    """Each module's declared URLs (steadyops/<module>/tests/authz_*.py), with the module that makes their world."""
+    found: dict[str, tuple[ModuleType, list[Case]]] = {}
+    root = Path(__file__).resolve().parents[2]
+    for path in sorted(root.glob("*/tests/authz_*.py")):
+        module = importlib.import_module(f"steadyops.{path.parent.parent.name}.tests.{path.stem}")
+        for name, cases in module.CASES.items():
+            assert name not in found, f"{name} is declared twice"
+            assert name not in CASES, f"{name} is declared in core and in a module"
+            found[name] = (module, cases)
+    return found
+
+
+MODULE_CASES = _module_cases()
+
+
+def _cases(name: str) -> list[Case]:
+    return MODULE_CASES[name][1] if name in MODULE_CASES else CASES[name]
+
+
 def test_every_url_has_declared_expectations() -> None:
     served = {name for name in url_names() if not name.startswith("admin:")}
-    assert sorted(served - set(CASES)) == [], "URLs without a declared expectation in the authorization matrix"
-    assert sorted(set(CASES) - served) == [], "expectations for URLs that do not exist"
+    declared = set(CASES) | set(MODULE_CASES)
+    assert sorted(served - declared) == [], "URLs without a declared expectation in the authorization matrix"
+    assert sorted(declared - served) == [], "expectations for URLs that do not exist"
 
 
 def _params() -> Iterator[Any]:
-    for name, cases in CASES.items():
-        for index, case in enumerate(cases):
+    for name in [*CASES, *MODULE_CASES]:
+        for index, case in enumerate(_cases(name)):
             for persona in PERSONAS:
                 yield pytest.param(name, index, persona, id=f"{name}-{case.method}-{persona}")
 
 
-def _client(world: World, persona: str) -> Client:
+def _client(personas: Personas, persona: str) -> Client:
     client = Client()
-    user = world.personas.by_name(persona)
+    user = personas.by_name(persona)
     if user is not None:
         client.force_login(user)
     return client
@@ -522,10 +529,10 @@ def _client(world: World, persona: str) -> Client:
 
 @pytest.mark.parametrize(("name", "index", "persona"), list(_params()))
 def test_each_persona_gets_the_declared_answer(personas: Personas, name: str, index: int, persona: str) -> None:
-    world = make_world(personas)
-    case = CASES[name][index]
+    world: Any = MODULE_CASES[name][0].make_world(personas) if name in MODULE_CASES else make_world(personas)
+    case = _cases(name)[index]
     url = reverse(name, kwargs=case.kwargs(world)) + case.query
-    client = _client(world, persona)
+    client = _client(personas, persona)
     data = case.data(world)
     if case.json:
         response = client.generic(
@@ -553,7 +560,8 @@ ADMIN_URLS = [
 @pytest.mark.parametrize("url_name", ADMIN_URLS)
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_administrators_reach_the_admin_site(personas: Personas, url_name: str, persona: str) -> None:
-    client = _client(make_world(personas), persona)
+    make_world(personas)
+    client = _client(personas, persona)
     response = client.get(reverse(url_name))
     assert response.status_code == ADMIN_SITE[persona]
     if response.status_code == 302:
