@@ -162,3 +162,46 @@ def can_archive_systems(user: AnyUser) -> bool:
 def can_manage_environments(user: AnyUser) -> bool:
     """Add and rename the environments capacity is recorded for: administrators only."""
     return is_admin(user)
+
+
+def can_take_part(user: AnyUser) -> bool:
+    """Raise a topic, vote, add an idea, comment, register a traffic event: everyone signed in except viewers,
+    who only look."""
+    return _active(user) and getattr(user, "role", None) != Role.VIEWER
+
+
+def _runs(user: AnyUser, item: object) -> bool:
+    """Whether a person started item, or belongs to the team it is kept for (item has created_by_id and an
+    optional team_id)."""
+    if user is None or user.pk is None or not _active(user):
+        return False
+    if getattr(item, "created_by_id", None) == user.pk:
+        return True
+    team_id = getattr(item, "team_id", None)
+    if team_id is None:
+        return False
+    from steadyops.accounts.models import Membership
+
+    return Membership.objects.filter(user_id=user.pk, team_id=team_id, team__archived_at=None).exists()
+
+
+def can_run_consensus(user: AnyUser, item: object) -> bool:
+    """Change, open the next round of, close or archive a topic, idea board, working session or decision record:
+    administrators, the person who started it, and members of the team it is kept for (viewers never)."""
+    return is_admin(user) or (can_take_part(user) and _runs(user, item))
+
+
+def can_edit_demand_event(user: AnyUser, event: object) -> bool:
+    """Change or cancel a traffic event: administrators, the person who registered it, members of the team it
+    was registered for, and operators (who correct dates and services while planning)."""
+    return is_admin(user) or is_operator(user) or (can_take_part(user) and _runs(user, event))
+
+
+def can_triage_demand(user: AnyUser) -> bool:
+    """Move a traffic event through acknowledged → plan needed → ready: operators and administrators."""
+    return is_operator(user)
+
+
+def can_manage_metrics(user: AnyUser) -> bool:
+    """Import metric history, set up Prometheus pulls, run forecasts: operators and administrators."""
+    return is_operator(user)
