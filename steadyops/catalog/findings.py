@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal, cast
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -34,6 +36,7 @@ from steadyops.catalog.models import (
 )
 from steadyops.core import audit, permissions
 from steadyops.core.actor import Actor
+from steadyops.core.models import AuditEntry
 
 DEFAULT_ENVIRONMENT = "production"
 ACCEPTED_RISK_FIELDS = ["component_key", "kind", "dependent_key", "reason", "expires_on", "archived_at"]
@@ -234,6 +237,22 @@ def current_acceptances(
         "accepted_by"
     )
     return {(row.component_key, row.kind, row.dependent_key): row for row in rows}
+
+
+def current_spof_report(*, environment: Environment, with_cycles: bool = True) -> SpofReport:
+    """spof_report for the whole catalog, reused until the next audited change or the next day.
+
+    Every catalog change writes the audit log in its own transaction, so the newest audit entry's id moves whenever
+    the answer could; acceptances expire by date, so the date is part of the key too. Home pages ask this on every
+    view, and the analysis reads the whole catalog.
+    """
+    latest = AuditEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
+    key = f"spof-report:{environment.pk}:{int(with_cycles)}:{timezone.localdate().isoformat()}:{latest}"
+    report: SpofReport | None = cache.get(key)
+    if report is None:
+        report = spof_report(environment=environment, with_cycles=with_cycles)
+        cache.set(key, report, timeout=3600)
+    return report
 
 
 def spof_report(

@@ -70,7 +70,7 @@ def spof_cards(user: object) -> list[HomeCard]:
     if not teams or environment is None:
         return []
     # The card lists findings only; circles of dependencies are for the SPOF page.
-    report = findings.spof_report(environment=environment, with_cycles=False)
+    report = findings.current_spof_report(environment=environment, with_cycles=False)
     ours = [finding for finding in report.open if finding.concerns(teams)]
     url = reverse("catalog_spof_list")
     if not ours:

@@ -59,3 +59,29 @@ def test_the_home_page_shows_the_card(shop: Shop, client) -> None:  # type: igno
     body = client.get(reverse("home")).content.decode()
     assert "Single points of failure in your teams&#x27; components" in body
     assert "Shop DB: nothing on record shows it is redundant" in body
+
+
+def test_the_analysis_is_reused_until_the_catalog_changes(shop: Shop, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    spof_cards(shop.personas.operator_a)
+
+    # Again: the operator's teams, the environment and the newest audit entry; the catalog is not read.
+    with django_assert_num_queries(3):
+        [card] = spof_cards(shop.personas.operator_a)
+    assert card.tone == "warn"
+
+
+def test_an_audited_change_shows_at_once(shop: Shop) -> None:
+    [before] = spof_cards(shop.personas.operator_b)
+    findings.accept_risk(
+        actor=Actor(user=shop.personas.operator_b),
+        environment=shop.production,
+        component_key="service:checkout",
+        kind="cuts_off",
+        reason="Known.",
+        expires_on=timezone.localdate() + timedelta(days=5),
+    )
+
+    [after] = spof_cards(shop.personas.operator_b)
+
+    assert len(before.lines) == 2
+    assert after.lines == ["Shop DB: nobody described what happens without it"]
