@@ -279,7 +279,10 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "steadyops.core.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "steadyops.core.logging.RequestIdFilter"},
+        "refusal_without_traceback": {"()": "steadyops.core.logging.RefusalWithoutTraceback"},
+    },
     "formatters": {"json": {"()": "steadyops.core.logging.JsonFormatter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
@@ -290,6 +293,7 @@ LOGGING = {
     },
     "loggers": {
         "django.server": {"level": "WARNING"},
+        "django.request": {"filters": ["refusal_without_traceback"]},
         "huey": {"level": "WARNING"},
     },
 }

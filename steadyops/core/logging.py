@@ -11,6 +11,18 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class RefusalWithoutTraceback(logging.Filter):
+    """Django logs a refused request (403, 404, 400 from PermissionDenied and friends) with the exception's whole
+    traceback; a refusal is an answer, not a fault, so the line keeps its message and status and drops the trace."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, so logs can be searched by request id."""
 
