@@ -4,6 +4,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PG_TEST_URL ?= postgres://steadyops:steadyops@127.0.0.1:5432/steadyops
 PYTEST_WORKERS ?= 2
+# Prophet, the forecaster's peer in `make bench`, lives in its own virtualenv: it is not a dependency of steadyops.
+PROPHET_VENV := bench/.venv-prophet
 
 .PHONY: run test test-sqlite test-postgres lint bench clean
 
@@ -34,13 +36,20 @@ lint: $(STAMP)
 	STEADYOPS_HTTPS=true STEADYOPS_SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))') \
 		$(BIN)/steadyops check --deploy --fail-level WARNING
 
-bench: $(STAMP)
+$(PROPHET_VENV)/bin/python: bench/requirements-prophet.txt
+	python3 -m venv $(PROPHET_VENV)
+	$(PROPHET_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements-prophet.txt
+	@touch $@
+
+bench: $(STAMP) $(PROPHET_VENV)/bin/python
 	@bash .ci/services
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/backstage.py
 	$(BIN)/python bench/spof.py
 	$(BIN)/python bench/catalog_import.py
 	$(BIN)/python bench/graph.py
+	$(BIN)/python bench/forecast.py
+	$(BIN)/python bench/forecast_many.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(PROPHET_VENV)
