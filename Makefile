@@ -50,6 +50,8 @@ bench: $(STAMP) $(PROPHET_VENV)/bin/python
 	$(BIN)/python bench/graph.py
 	$(BIN)/python bench/forecast.py
 	$(BIN)/python bench/forecast_many.py
+	$(BIN)/python bench/tally.py
+	$(BIN)/python bench/similar.py
 
 clean:
 	rm -rf $(VENV) var $(PROPHET_VENV)

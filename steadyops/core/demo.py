@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 
@@ -84,9 +85,17 @@ def contribution(name: str) -> Callable[[Contribution], Contribution]:
 
 
 def contributions() -> dict[str, Contribution]:
-    """The registered contributions, with every installed app's `demo` module imported first."""
+    """The registered contributions in the order of INSTALLED_APPS, with every installed app's `demo` module
+    imported first. Registration order alone would depend on which module a test or command happened to import
+    first; a module's contribution may build on those of the apps listed before it."""
     autodiscover_modules("demo")
-    return dict(_contributions)
+    names = [config.name for config in apps.get_app_configs()]
+
+    def position(item: tuple[str, Contribution]) -> int:
+        config = apps.get_containing_app_config(item[1].__module__)
+        return names.index(config.name) if config is not None else len(names)
+
+    return dict(sorted(_contributions.items(), key=position))
 
 
 def _create_person(*, actor: Actor, username: str, display_name: str, role: str) -> User:

@@ -205,3 +205,40 @@ def can_triage_demand(user: AnyUser) -> bool:
 def can_manage_metrics(user: AnyUser) -> bool:
     """Import metric history, set up Prometheus pulls, run forecasts: operators and administrators."""
     return is_operator(user)
+
+
+def can_manage_demand_feeds(user: AnyUser, team: Team) -> bool:
+    """Make and revoke a team's private calendar address: administrators and the team's members (not viewers)."""
+    return is_admin(user) or (can_take_part(user) and member_of(user, team))
+
+
+def can_work_in_session(user: AnyUser, session: object) -> bool:
+    """List and settle a working session's conflicts and write its record: those who run it (can_run_consensus)
+    and its participants."""
+    if can_run_consensus(user, session):
+        return True
+    participants = getattr(session, "participants", None)
+    return (
+        can_take_part(user) and participants is not None and participants.filter(pk=getattr(user, "pk", None)).exists()
+    )
+
+
+def can_press_panic(user: AnyUser) -> bool:
+    """Report that something looks broken: every signed-in, active person, whatever their role."""
+    return _active(user)
+
+
+def can_triage_signals(user: AnyUser) -> bool:
+    """Accept, merge or decline what the panic button and the alerts brought in: operators and administrators."""
+    return is_operator(user)
+
+
+def can_work_incident(user: AnyUser, incident: object) -> bool:
+    """Change an incident's status, severity, roles and timeline, post its updates: operators and administrators
+    (whoever is around helps; the roles say who leads)."""
+    return is_operator(user)
+
+
+def can_manage_oncall(user: AnyUser, team: Team) -> bool:
+    """Change a team's rotations, overrides and escalation policies: administrators, and the team's operators."""
+    return is_admin(user) or (is_operator(user) and team.archived_at is None and member_of(user, team))

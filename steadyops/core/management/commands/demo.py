@@ -10,9 +10,19 @@ from django.core.management.base import BaseCommand, CommandError
 from steadyops.core import demo
 
 
+def _amount(number: int, kind: str) -> str:
+    """'1 idea board', '17,478 points of metric history': kinds are registered in the plural."""
+    if number != 1:
+        return f"{number:,} {kind}"
+    head, of, tail = kind.partition(" of ")
+    return f"1 {head.removesuffix('s')}{of}{tail}"
+
+
 def describe_created(created: dict[str, int]) -> str:
-    parts = [f"{created[kind]} {kind}" for kind in ("teams", "people", "memberships") if created.get(kind)]
-    parts += [f"{number} {kind}" for kind, number in created.items() if kind not in ("teams", "people", "memberships")]
+    parts = [_amount(created[kind], kind) for kind in ("teams", "people", "memberships") if created.get(kind)]
+    parts += [
+        _amount(number, kind) for kind, number in created.items() if kind not in ("teams", "people", "memberships")
+    ]
     return ", ".join(parts) if parts else "nothing new"
 
 
