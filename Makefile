@@ -52,6 +52,8 @@ bench: $(STAMP) $(PROPHET_VENV)/bin/python
 	$(BIN)/python bench/forecast_many.py
 	$(BIN)/python bench/tally.py
 	$(BIN)/python bench/similar.py
+	$(BIN)/python bench/panic_reports.py
+	$(BIN)/python bench/alerts.py
 
 clean:
 	rm -rf $(VENV) var $(PROPHET_VENV)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "steadyops.catalog",
     "steadyops.demand",
     "steadyops.consensus",
+    "steadyops.incidents",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,26 @@ CONTENT_SECURITY_POLICY = {
 API_MAX_BODY_BYTES = env_int("STEADYOPS_API_MAX_BODY_BYTES", 1_048_576, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 METRICS_TOKEN = env_str("STEADYOPS_METRICS_TOKEN")
+
+# --- Incidents --------------------------------------------------------------
+
+# What an hour of a responder's time costs: a declined panic press says what it cost (responders x minutes x this).
+STEADYOPS_HOURLY_COST = env_int("STEADYOPS_HOURLY_COST", 60, minimum=0, maximum=100_000)
+STEADYOPS_CURRENCY = env_str("STEADYOPS_CURRENCY", "€")
+# Presses of the panic button per person and period before "we have your report" instead of another one.
+INCIDENTS_PANIC_LIMIT = env_int("STEADYOPS_PANIC_LIMIT", 5, minimum=1, maximum=1000)
+INCIDENTS_PANIC_PERIOD_SECONDS = env_int("STEADYOPS_PANIC_PERIOD_SECONDS", 600, minimum=1, maximum=86_400)
+# "You'll hear back by ...": minutes after a press.
+INCIDENTS_ANSWER_MINUTES = env_int("STEADYOPS_ANSWER_MINUTES", 15, minimum=1, maximum=1440)
+# A signal pages on-call at this many reports within this many minutes (or at any critical alert).
+INCIDENTS_PAGE_REPORTS = env_int("STEADYOPS_PAGE_REPORTS", 3, minimum=1, maximum=1000)
+INCIDENTS_PAGE_MINUTES = env_int("STEADYOPS_PAGE_MINUTES", 10, minimum=1, maximum=1440)
+# Reports and alerts join a signal seen within this many minutes.
+INCIDENTS_GROUP_WINDOW_MINUTES = env_int("STEADYOPS_GROUP_WINDOW_MINUTES", 30, minimum=1, maximum=1440)
+# Alert webhooks per token: a burst, then this many requests a second; past it 503 with Retry-After (Alertmanager
+# retries a 5xx and drops a 429).
+INCIDENTS_ALERT_BURST = env_int("STEADYOPS_ALERT_BURST", 1000, minimum=1, maximum=1_000_000)
+INCIDENTS_ALERT_REQUESTS_PER_SECOND = env_int("STEADYOPS_ALERT_REQUESTS_PER_SECOND", 200, minimum=1, maximum=100_000)
 
 # --- Static files -----------------------------------------------------------
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("catalog/", include("steadyops.catalog.urls")),
     path("demand/", include("steadyops.demand.urls")),
     path("consensus/", include("steadyops.consensus.urls")),
+    path("incidents/", include("steadyops.incidents.urls")),
+    path("", include("steadyops.incidents.short_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,10 @@
 """Domain operations on people, teams and API tokens. Pages, API and CLI all call these."""
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -230,7 +233,10 @@ def authenticate_token(raw: str) -> ApiToken | None:
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    stale = now - timedelta(seconds=60)
+    if token.last_used_at is None or token.last_used_at < stale:
+        # Conditional, so of many requests arriving together with one token only the first writes; the rest
+        # (and every request within the minute) read and go on without queueing for the database's writer.
+        ApiToken.objects.filter(Q(last_used_at=None) | Q(last_used_at__lt=stale), pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token

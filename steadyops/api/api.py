@@ -14,6 +14,7 @@ from steadyops.api.schemas import Error
 from steadyops.catalog.api import router as catalog_router
 from steadyops.consensus.api import router as consensus_router
 from steadyops.demand.api import router as demand_router
+from steadyops.incidents.api import router as incidents_router
 from steadyops.notify.api import router as notify_router
 
 # Answers any operation can give besides its own success: declared for every operation, so the document
@@ -99,3 +100,4 @@ api.add_router("/notifications", notify_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/demand", demand_router)
 api.add_router("/consensus", consensus_router)
+api.add_router("/incidents", incidents_router)

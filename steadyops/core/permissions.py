@@ -242,3 +242,9 @@ def can_work_incident(user: AnyUser, incident: object) -> bool:
 def can_manage_oncall(user: AnyUser, team: Team) -> bool:
     """Change a team's rotations, overrides and escalation policies: administrators, and the team's operators."""
     return is_admin(user) or (is_operator(user) and team.archived_at is None and member_of(user, team))
+
+
+def can_send_alerts(user: AnyUser) -> bool:
+    """Send alerts into steadyops (Alertmanager or generic webhooks, through a token): operators and
+    administrators, whose tokens monitoring systems hold."""
+    return is_operator(user)

@@ -29,6 +29,23 @@ DEFAULT_WORKERS = 2
 MAX_WORKERS = 64
 # A worker that takes longer than this to answer is stuck; the server replaces it.
 REQUEST_TIMEOUT_SECONDS = 60
+# Request threads per web process (STEADYOPS_WEB_THREADS). Requests mostly wait: on the database, or on the
+# commit of the batch their panic report joined; with one thread, every client queues behind the others' fsync.
+# The default is granian's own ceiling for WSGI (two per core, plus one); past it, Python threads fight over the
+# interpreter more than they wait. Panic reports and alerts keep one writer per process (intake's group commit
+# and write turn), so more threads do not mean more SQLite writers on the hot path.
+MAX_THREADS = 256
+
+
+def default_threads() -> int:
+    return (os.cpu_count() or 1) * 2 + 1
+
+
+def web_threads() -> int:
+    """Request threads per web process."""
+    from steadyops.core.env import env_int
+
+    return env_int("STEADYOPS_WEB_THREADS", default_threads(), minimum=1, maximum=MAX_THREADS)
 
 
 def wait_until_listening(
@@ -148,8 +165,7 @@ def run_granian(*, host: str, port: int, workers: int) -> None:
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
-        # One request at a time per process, as with gunicorn's sync workers.
-        blocking_threads=1,
+        blocking_threads=web_threads(),
         log_level=LogLevels.warning,
         workers_kill_timeout=20,
     ).serve()

@@ -47,7 +47,10 @@ def test_it_names_the_token_after_the_command_line_by_default(personas, capsys):
     [
         (["--user", "nobody", "--scope", "read"], "Nobody has the username 'nobody'."),
         (["--user", "x" * 10_000, "--scope", "read"], "Nobody has the username '" + "x" * 150 + "'."),
-        (["--user", "operator_a", "--scope", "deploy"], "Unknown scope: deploy. Known scopes: all, read, write."),
+        (
+            ["--user", "operator_a", "--scope", "deploy"],
+            "Unknown scope: deploy. Known scopes: all, read, write, alerts.",
+        ),
         (["--user", "operator_a", "--scope", "all"], "Only administrators may hold a token with the scope 'all'."),
         (
             ["--user", "operator_a", "--scope", "read", "--name", "n" * 10_000],

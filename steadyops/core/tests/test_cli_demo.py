@@ -24,7 +24,8 @@ def test_it_builds_the_demo_organisation(db, capsys):
         "Demo organisation ready: 7 teams, 9 people (created 7 teams, 9 people, 7 memberships, "
         "2 systems, 7 services, 4 resources, 15 dependencies, 12 capacity figures, 4 traffic events, "
         "17,478 points of metric history, 4 headroom findings, 2 topics, 1 idea board, 11 ideas, 1 working session, "
-        "6 decisions).\n" + EXPECTED_LOGINS
+        "6 decisions, 4 on-call rotations, 4 escalation policies, 1 on-call cover, 1 incident, 1 declined press).\n"
+        + EXPECTED_LOGINS
     )
     assert list(Team.objects.filter(is_operations=True).values_list("slug", flat=True).order_by("slug")) == [
         "checkout",

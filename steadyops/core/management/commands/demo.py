@@ -15,7 +15,8 @@ def _amount(number: int, kind: str) -> str:
     if number != 1:
         return f"{number:,} {kind}"
     head, of, tail = kind.partition(" of ")
-    return f"1 {head.removesuffix('s')}{of}{tail}"
+    head = head.removesuffix("es") if head.endswith("sses") else head.removesuffix("s")
+    return f"1 {head}{of}{tail}"
 
 
 def describe_created(created: dict[str, int]) -> str:

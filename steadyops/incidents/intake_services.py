@@ -1,0 +1,959 @@
+"""Intake: panic reports and alerts stored the moment they arrive, then grouped into signals that page on-call
+past a threshold or wait in the triage queue.
+
+A report or an alert is on disk when its function returns (one short transaction). Grouping is done in batches
+by ``group_pending()``, which the worker runs right after intake and on a schedule, so the request path writes a
+single row and the grouping reads the open signals once for hundreds of items.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db.models import DateTimeField, F, JSONField, Model
+from django.utils import timezone
+
+from steadyops.accounts.models import Membership
+from steadyops.catalog.models import Service
+from steadyops.core import audit, permissions
+from steadyops.core.actor import Actor
+from steadyops.core.busy import is_database_busy
+from steadyops.core.models import AuditEntry
+from steadyops.incidents import grouping
+from steadyops.incidents.alertmanager import ParsedAlert, Payload
+from steadyops.incidents.models.signals import (
+    Alert,
+    AlertSeverity,
+    AlertSource,
+    AlertStatus,
+    Customers,
+    Report,
+    ReportSource,
+    Signal,
+    SignalStatus,
+)
+from steadyops.incidents.ratelimit import Limit, RateLimited, spend, spend_many
+
+if TYPE_CHECKING:
+    from steadyops.accounts.models import User
+    from steadyops.incidents.models.incidents import Incident
+
+__all__ = [
+    "AlertsReceived",
+    "IntakeUnavailable",
+    "RateLimited",
+    "acknowledgement",
+    "answer_by",
+    "group_pending",
+    "me_too",
+    "receive_alerts",
+    "record_report",
+    "request_grouping",
+]
+
+log = logging.getLogger("steadyops.incidents.intake")
+
+WHAT_MAX = 2_000
+URL_MAX = 500
+AREA_MAX = 100
+BATCH = 500
+TITLE_MAX = 200
+# Control characters other than tab and newline: PostgreSQL refuses NUL in text, and none belong in a report.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+PRESSED_AGAIN = "You pressed the button a moment ago; we have your report. Try again in {seconds} seconds."
+ALERTS_FLOOD = "Too many alert requests from this token at once; nothing was stored. Retry after {seconds} seconds."
+# Signals still collecting, and signals already handled whose incident new reports should follow.
+_JOINABLE = (SignalStatus.OPEN, SignalStatus.PAGED, SignalStatus.ACCEPTED, SignalStatus.MERGED)
+
+
+# --- Settings ------------------------------------------------------------------------------------------------------
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def panic_limit() -> Limit:
+    """Presses per person: INCIDENTS_PANIC_LIMIT within INCIDENTS_PANIC_PERIOD_SECONDS (5 in 10 minutes)."""
+    return Limit(_setting("INCIDENTS_PANIC_LIMIT", 5), _setting("INCIDENTS_PANIC_PERIOD_SECONDS", 600))
+
+
+def alert_limit() -> Limit:
+    """Alert requests per token: a burst of INCIDENTS_ALERT_BURST, refilled at INCIDENTS_ALERT_REQUESTS_PER_SECOND."""
+    burst = _setting("INCIDENTS_ALERT_BURST", 1_000)
+    per_second = _setting("INCIDENTS_ALERT_REQUESTS_PER_SECOND", 200)
+    return Limit(burst, burst / per_second)
+
+
+def page_threshold() -> tuple[int, int]:
+    """(reports, minutes): that many reports within that many minutes page on-call (3 in 10)."""
+    return _setting("INCIDENTS_PAGE_REPORTS", 3), _setting("INCIDENTS_PAGE_MINUTES", 10)
+
+
+def group_window() -> timedelta:
+    return timedelta(minutes=_setting("INCIDENTS_GROUP_WINDOW_MINUTES", 30))
+
+
+def answer_by(at: datetime | None = None) -> datetime:
+    """When a reporter will hear back at the latest: INCIDENTS_ANSWER_MINUTES (15) after the press."""
+    return (at or timezone.now()) + timedelta(minutes=_setting("INCIDENTS_ANSWER_MINUTES", 15))
+
+
+def acknowledgement(report: Report) -> str:
+    """The words a reporter sees after pressing the button."""
+    by = timezone.localtime(answer_by(report.created_at)).strftime("%H:%M")
+    return f"We got it. Ops is looking. You'll hear back by {by}."
+
+
+# --- Writing under load ---------------------------------------------------------------------------------------------
+
+_process_lock = threading.Lock()
+_lock_file: int | None = None
+
+
+def _sqlite_lock_fd() -> int | None:
+    global _lock_file
+    if connection.vendor != "sqlite":
+        return None
+    if _lock_file is None:
+        name = str(connection.settings_dict["NAME"])
+        if not name or name == ":memory:" or name.startswith("file:"):
+            return None
+        _lock_file = os.open(f"{name}.intake-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    return _lock_file
+
+
+@contextmanager
+def intake_writer() -> Iterator[None]:
+    """Hold the intake write turn around a short write transaction on SQLite.
+
+    SQLite has one writer; one that finds the database locked sleeps in growing steps before trying again, so
+    under a burst most of the time goes to sleeping. Intake writers instead queue on an operating-system lock
+    (a thread lock within a process, a file lock between processes), which hands over the moment it is free.
+    PostgreSQL needs none of this.
+    """
+    fd = _sqlite_lock_fd()
+    if fd is None or connection.in_atomic_block:
+        yield
+        return
+    with _process_lock:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+# --- Reports -------------------------------------------------------------------------------------------------------
+
+
+def _clean(value: str, field: str, limit: int, *, single_line: bool = False) -> str:
+    if not isinstance(value, str):
+        raise ValidationError({field: "Expected text."})
+    text = _CONTROL.sub("", value)
+    if single_line:
+        text = " ".join(text.split())
+    text = text.strip()
+    if len(text) > limit:
+        raise ValidationError({field: f"Please keep this under {limit} characters (it has {len(text)})."})
+    return text
+
+
+def _where(value: str) -> str:
+    text = _clean(value, "where_url", URL_MAX, single_line=True)
+    if text and not re.match(r"^https?://[^\s/$.?#][^\s]*$", text, re.IGNORECASE):
+        raise ValidationError({"where_url": "Paste the address from the browser, starting with http:// or https://."})
+    return text
+
+
+def _user_of(actor: Actor) -> User:
+    user = actor.user
+    if user is None or not permissions.can_press_panic(user):
+        raise PermissionDenied("Sign in to report a problem.")
+    return user
+
+
+def _team_ids_of(user_ids: set[int]) -> dict[int, int]:
+    """Each person's team for their reports: their first team by name, a non-operations team before operations."""
+    rows = (
+        Membership.objects.filter(user_id__in=user_ids, team__archived_at=None)
+        .order_by("user_id", "team__is_operations", "team__name")
+        .values_list("user_id", "team_id")
+    )
+    teams: dict[int, int] = {}
+    for user_id, team_id in rows:
+        teams.setdefault(user_id, team_id)
+    return teams
+
+
+def _team_id_of(user: User) -> int | None:
+    return _team_ids_of({user.pk}).get(user.pk)
+
+
+def _spend_press(user: User) -> None:
+    limit = panic_limit()
+    try:
+        spend(f"panic:user:{user.pk}", limit)
+    except RateLimited as refused:
+        raise RateLimited(refused.retry_after, PRESSED_AGAIN.format(seconds=refused.retry_after)) from None
+
+
+class IntakeUnavailable(OperationalError):
+    """A report could not be stored (the batch it was written with failed); nothing of it was kept, and a retry
+    is safe. A subclass of OperationalError whose words mark it busy, so pages and the API answer 503."""
+
+    def __init__(self, cause: BaseException | str) -> None:
+        super().__init__(f"database is locked or failing: the report was not stored ({cause})")
+
+
+@dataclass
+class _PendingReport:
+    """A report checked and waiting for its batch to be written; the writer fills in report or error."""
+
+    actor: Actor
+    request_id: str
+    user: User
+    fields: dict[str, Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Report | BaseException | None = None
+
+
+INSERT_CHUNK = 500
+
+
+def _converter(field: Any) -> Any:
+    """How a value of field goes to the database: the backend's own adaptation where the type needs one."""
+    ops = connection.ops
+    if isinstance(field, DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, JSONField):
+        return lambda value: ops.adapt_json_value(value, field.encoder)
+    return None
+
+
+def _insert(model: type[Model], rows: list[dict[str, Any]], *, skip_conflicts: bool = False) -> list[int]:
+    """Insert rows (values by field name; every row names the same fields) with one INSERT per chunk, and return
+    the ids of the rows inserted, in order. With skip_conflicts, a row that breaks a unique constraint is left out.
+
+    The hot path of intake: the ORM's bulk_create spends more time preparing its statement than SQLite spends
+    writing the rows. Dates and JSON go through the backend's own adaptation, so SQLite and PostgreSQL get what
+    the ORM would send.
+    """
+    if not rows:
+        return []
+    names = list(rows[0])
+    fields = [model._meta.get_field(name) for name in names]
+    converters = [_converter(f) for f in fields]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr,arg-type]
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            params = [
+                value if convert is None or value is None else convert(value)
+                for row in chunk
+                for value, convert in zip(row.values(), converters, strict=True)
+            ]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}{conflicts} RETURNING id",  # noqa: S608
+                params,
+            )
+            # Rows get increasing ids in the order of VALUES; RETURNING itself promises no order.
+            ids += sorted(int(row[0]) for row in cursor.fetchall())
+    return ids
+
+
+def _store_reports(batch: list[_PendingReport]) -> list[Report | RateLimited]:
+    """Write a batch of reports in one transaction (one commit, one fsync): spend each person's allowance in
+    order, insert the admitted reports and their audit entries in bulk, and wake the grouping.
+
+    Returns, in batch order, the stored report or the refusal. Raises when the transaction fails: then nothing
+    of the batch was kept.
+    """
+    results: list[Report | RateLimited] = []
+    with intake_writer(), transaction.atomic():
+        now = timezone.now()
+        verdicts = spend_many([f"panic:user:{p.user.pk}" for p in batch], panic_limit())
+        admitted = [p for p, verdict in zip(batch, verdicts, strict=True) if verdict is None]
+        teams = _team_ids_of({p.user.pk for p in admitted}) if admitted else {}
+        rows = [
+            Report(reporter_id=p.user.pk, team_id=teams.get(p.user.pk), created_at=now, **p.fields) for p in admitted
+        ]
+        values = [
+            {"reporter": p.user.pk, "team": teams.get(p.user.pk), **p.fields, "created_at": now} for p in admitted
+        ]
+        ids = _insert(Report, values)
+        for row, pk in zip(rows, ids, strict=True):
+            row.pk = pk
+        _insert(
+            AuditEntry,
+            [
+                {
+                    "actor": p.actor.user.pk if p.actor.user is not None else None,
+                    "actor_label": p.actor.label[:200],
+                    "token": p.actor.token.pk if p.actor.token is not None else None,
+                    "action": "incidents.report",
+                    "object_type": Report._meta.label_lower,
+                    "object_id": str(row.pk),
+                    "object_repr": str(row)[:200],
+                    "before": None,
+                    "after": {"source": row.source},
+                    "request_id": p.request_id,
+                    "created_at": now,
+                }
+                for p, row in zip(admitted, rows, strict=True)
+            ],
+        )
+        stored = iter(rows)
+        for p, verdict in zip(batch, verdicts, strict=True):
+            if verdict is None:
+                row = next(stored)
+                row.reporter = p.user
+                results.append(row)
+            else:
+                results.append(RateLimited(verdict, PRESSED_AGAIN.format(seconds=verdict)))
+        if rows:
+            request_grouping()
+    return results
+
+
+class _ReportWriter:
+    """The one writer of panic reports in a web process (group commit).
+
+    Request threads hand their checked report over and wait; the writer takes whatever arrived while it was
+    busy, plus what arrives within a short window, and writes it all in one transaction. A request is answered
+    only after the commit of its batch, so an answered report is on disk, while a burst costs one fsync per batch
+    instead of one per report, and SQLite sees one writer per process instead of one per thread.
+    """
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._queue: list[_PendingReport] = []
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def write(self, pending: _PendingReport) -> Report:
+        with self._ready:
+            # A forked web process inherits the object but not the thread: start its own.
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._queue = []
+                self._thread = threading.Thread(target=self._run, name="steadyops-report-writer", daemon=True)
+                self._thread.start()
+            self._queue.append(pending)
+            self._ready.notify()
+        if not pending.done.wait(WRITER_WAIT_SECONDS):
+            raise IntakeUnavailable("the report writer did not answer in time")
+        result = pending.result
+        if isinstance(result, Report):
+            return result
+        if isinstance(result, BaseException):
+            raise result
+        raise IntakeUnavailable("the report writer gave no answer")
+
+    def _take(self) -> list[_PendingReport]:
+        batch_max = _setting("INCIDENTS_REPORT_BATCH", 256)
+        window = _setting("INCIDENTS_REPORT_WINDOW_MS", 2) / 1000
+        with self._ready:
+            while not self._queue:
+                self._ready.wait()
+            deadline = time.monotonic() + window
+            while len(self._queue) < batch_max:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._ready.wait(left)
+            batch, self._queue = self._queue[:batch_max], self._queue[batch_max:]
+        return batch
+
+    def _run(self) -> None:
+        while True:
+            batch = self._take()
+            try:
+                _write_batch(batch)
+            finally:
+                for pending in batch:
+                    pending.done.set()
+                # This thread outlives requests: drop a connection that broke or grew too old, as a request would.
+                close_old_connections()
+
+
+def _write_batch(batch: list[_PendingReport]) -> None:
+    """Store a batch and hand each request its answer; a batch that fails answers each of its reports
+    IntakeUnavailable (503), after trying them one by one when the failure may have been one report's fault."""
+    try:
+        for pending, result in zip(batch, _store_reports(batch), strict=True):
+            pending.result = result
+        return
+    except Exception as failure:
+        log.warning("a batch of %d reports could not be stored: %s", len(batch), failure, exc_info=True)
+        if len(batch) == 1 or is_database_busy(failure):
+            for pending in batch:
+                pending.result = IntakeUnavailable(failure)
+            return
+    for pending in batch:
+        try:
+            [pending.result] = _store_reports([pending])
+        except Exception as failure:
+            log.warning("a report could not be stored: %s", failure)
+            pending.result = IntakeUnavailable(failure)
+
+
+_writer = _ReportWriter()
+WRITER_WAIT_SECONDS = 30.0
+
+
+def group_commit() -> bool:
+    """Whether reports go through the process's batching writer (INCIDENTS_GROUP_COMMIT; by default whenever
+    background work runs in a worker, i.e. not in the in-process mode of tests and single-process setups)."""
+    configured = getattr(settings, "INCIDENTS_GROUP_COMMIT", None)
+    if configured is None:
+        return not _huey_immediate()
+    return bool(configured)
+
+
+def record_report(
+    *,
+    actor: Actor,
+    what: str = "",
+    where_url: str = "",
+    service: Service | None = None,
+    product_area: str = "",
+    customers: str = Customers.UNKNOWN,
+    source: str = ReportSource.PAGE,
+) -> Report:
+    """Store one press of the panic button, on disk when this returns, and wake the grouping.
+
+    Anyone signed in may press. Each person has a small allowance (5 presses in 10 minutes by default); past it,
+    RateLimited(retry_after) with a message that says we already have their report, and nothing is stored.
+    Under load, reports arriving together are written in one transaction (group commit); when that write fails,
+    IntakeUnavailable (answered 503) and nothing of the report was kept.
+    """
+    user = _user_of(actor)
+    fields: dict[str, Any] = {
+        "what": _clean(what, "what", WHAT_MAX),
+        "where_url": _where(where_url),
+        "product_area": _clean(product_area, "product_area", AREA_MAX, single_line=True),
+    }
+    if customers not in Customers.values:
+        raise ValidationError({"customers": "Choose one, a few, many, or I don't know."})
+    if source not in ReportSource.values:
+        raise ValidationError({"source": "Unknown source."})
+    if service is not None and service.archived_at is not None:
+        raise ValidationError({"service": "This service is archived; choose another or leave it empty."})
+    fields.update(service_id=service.pk if service is not None else None, customers=customers, source=source)
+    pending = _PendingReport(actor=actor, request_id=actor.request_id, user=user, fields=fields)
+    if group_commit() and not connection.in_atomic_block:
+        report = _writer.write(pending)
+    else:
+        # Inside the caller's transaction, the caller's commit is the one that counts: write here.
+        [result] = _store_reports([pending])
+        if isinstance(result, RateLimited):
+            raise result
+        report = result
+    if service is not None:
+        report.service = service
+    return report
+
+
+def me_too(*, actor: Actor, incident: Incident | None = None, signal: Signal | None = None) -> Report:
+    """ "I see this too" on a known problem: a report joined straight to the incident (or signal) shown, and the
+    person subscribed to the incident's updates. Counts against the same allowance as the button."""
+    user = _user_of(actor)
+    if (incident is None) == (signal is None):
+        raise ValidationError("Say which problem you see: one incident or one signal.")
+    now = timezone.now()
+    with transaction.atomic():
+        _spend_press(user)
+        if signal is not None:
+            signal = Signal.objects.select_for_update().get(pk=signal.pk)
+            incident = signal.incident
+        else:
+            assert incident is not None
+            signal = Signal.objects.filter(incident=incident).order_by("-last_seen_at", "-pk").first()
+        report = Report.objects.create(
+            reporter=user,
+            team_id=_team_id_of(user),
+            signal=signal,
+            incident=incident,
+            service=signal.service if signal is not None else None,
+            product_area=signal.product_area if signal is not None else "",
+            source=ReportSource.ME_TOO,
+            created_at=now,
+            grouped_at=now,
+        )
+        if signal is not None:
+            Signal.objects.filter(pk=signal.pk).update(report_count=F("report_count") + 1, last_seen_at=now)
+            signal.refresh_from_db()
+            if signal.status == SignalStatus.OPEN:
+                _page_if_over_threshold([signal])
+        if incident is not None:
+            from steadyops.incidents import incident_services
+
+            incident_services.subscribe_user(user=user, incident=incident)
+        audit.record(
+            actor=actor,
+            action="incidents.me_too",
+            obj=report,
+            after={"incident": getattr(incident, "pk", None), "signal": getattr(signal, "pk", None)},
+        )
+    return report
+
+
+# --- Alerts --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertsReceived:
+    """What one webhook call did: alerts in the payload, new rows, rows whose status changed, signals resolved."""
+
+    received: int
+    created: int
+    updated: int
+    resolved_signals: int
+
+
+def _token_key(actor: Actor) -> str:
+    if actor.token is not None:
+        return f"alerts:token:{actor.token.pk}"
+    return f"alerts:user:{getattr(actor.user, 'pk', 0)}"
+
+
+def _service_ids(alerts: Iterable[ParsedAlert]) -> dict[str, int]:
+    slugs = {alert.service_slug for alert in alerts if alert.service_slug}
+    if not slugs:
+        return {}
+    found = Service.objects.filter(slug__in=slugs, archived_at=None).values_list("slug", "id")
+    return dict(found)
+
+
+def _open_starts(source: str, fingerprints: set[str]) -> dict[str, datetime]:
+    """For senders that give no start time: the start of the alert with that fingerprint still firing."""
+    if not fingerprints:
+        return {}
+    rows = (
+        Alert.objects.filter(source=source, fingerprint__in=fingerprints, status=AlertStatus.FIRING)
+        .order_by("fingerprint", "-starts_at")
+        .values_list("fingerprint", "starts_at")
+    )
+    result: dict[str, datetime] = {}
+    for fingerprint, starts_at in rows:
+        result.setdefault(fingerprint, starts_at)
+    return result
+
+
+def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsReceived:
+    """Store a webhook's alerts in one short transaction: new ones inserted in bulk, known ones (same source,
+    fingerprint and start) updated only when their status changed, so a resend changes nothing. A signal whose
+    alerts are all resolved, which no person reported and nobody took on, is resolved.
+
+    Each token has an admission allowance; past it, RateLimited (the API answers 503 with Retry-After, which
+    Alertmanager retries, where it would drop a 429).
+    """
+    if source not in AlertSource.values:
+        raise ValueError(f"unknown alert source {source!r}")
+    now = timezone.now()
+    services = _service_ids(payload.alerts)
+    missing_start = {a.fingerprint for a in payload.alerts if a.starts_at is None}
+    starts = _open_starts(source, missing_start)
+    # The last word on an alert within one payload wins; duplicates would make the bulk insert conflict with itself.
+    latest: dict[tuple[str, datetime], ParsedAlert] = {}
+    for parsed in payload.alerts:
+        start = parsed.starts_at or starts.get(parsed.fingerprint) or now
+        latest[(parsed.fingerprint, start)] = parsed
+    created = updated = resolved = 0
+    with intake_writer(), transaction.atomic():
+        try:
+            spend(_token_key(actor), alert_limit())
+        except RateLimited as refused:
+            raise RateLimited(refused.retry_after, ALERTS_FLOOD.format(seconds=refused.retry_after)) from None
+        if not latest:
+            return AlertsReceived(received=0, created=0, updated=0, resolved_signals=0)
+        existing = {
+            (row.fingerprint, row.starts_at): row
+            for row in Alert.objects.filter(source=source, fingerprint__in={fp for fp, _ in latest}).only(
+                "id", "fingerprint", "starts_at", "status", "ends_at", "signal_id", "title"
+            )
+        }
+        new_rows: list[dict[str, Any]] = []
+        changed: list[Alert] = []
+        for key, parsed in latest.items():
+            row = existing.get(key)
+            if row is None:
+                new_rows.append(
+                    {
+                        "source": source,
+                        "fingerprint": parsed.fingerprint,
+                        "status": parsed.status,
+                        "title": parsed.title[:TITLE_MAX],
+                        "labels": parsed.labels,
+                        "annotations": parsed.annotations,
+                        "starts_at": key[1],
+                        "ends_at": parsed.ends_at,
+                        "generator_url": parsed.generator_url,
+                        "group_key": payload.group_key,
+                        "receiver": payload.receiver,
+                        "severity": parsed.severity,
+                        "service": services.get(parsed.service_slug),
+                        "product_area": parsed.product_area,
+                        "received_at": now,
+                        "updated_at": now,
+                    }
+                )
+            elif row.status != parsed.status:
+                row.status = parsed.status
+                row.ends_at = parsed.ends_at if parsed.status == AlertStatus.RESOLVED else None
+                row.updated_at = now
+                changed.append(row)
+        # A concurrent copy of the same payload may have inserted some of these a moment ago: those are skipped.
+        new_ids = _insert(Alert, new_rows, skip_conflicts=True)
+        created = len(new_ids)
+        if changed:
+            Alert.objects.bulk_update(changed, ["status", "ends_at", "updated_at"], batch_size=BATCH)
+            updated = len(changed)
+            signal_ids = {row.signal_id for row in changed if row.signal_id and row.status == AlertStatus.RESOLVED}
+            resolved = _resolve_quiet_signals(signal_ids, now)
+        if created or updated:
+            first = Alert.objects.only("id", "title", "fingerprint").get(pk=new_ids[0]) if new_ids else changed[0]
+            audit.record(
+                actor=actor,
+                action=f"incidents.alerts.{source}",
+                obj=first,
+                after={"received": len(latest), "created": created, "updated": updated, "group_key": payload.group_key},
+            )
+    if created:
+        request_grouping()
+    return AlertsReceived(received=len(latest), created=created, updated=updated, resolved_signals=resolved)
+
+
+def _resolve_quiet_signals(signal_ids: set[int], now: datetime) -> int:
+    """Resolve the signals among signal_ids that only alerts fed, nobody took on, and whose alerts all resolved;
+    their on-call pages still open are resolved too, so nobody is woken for a problem that went away."""
+    if not signal_ids:
+        return 0
+    still_firing = Alert.objects.filter(signal_id__in=signal_ids, status=AlertStatus.FIRING).values("signal_id")
+    quiet = Signal.objects.filter(
+        pk__in=signal_ids,
+        status__in=(SignalStatus.OPEN, SignalStatus.PAGED),
+        incident=None,
+        report_count=0,
+    ).exclude(pk__in=still_firing)
+    resolved = list(quiet.values_list("pk", flat=True))
+    if not resolved:
+        return 0
+    count = quiet.filter(pk__in=resolved).update(status=SignalStatus.RESOLVED, resolved_at=now)
+    _resolve_pages(resolved, now)
+    return count
+
+
+def _resolve_pages(signal_ids: list[int], now: datetime) -> None:
+    """Stop the escalations of signals whose alerts all resolved, and say so on the incident they page about."""
+    from steadyops.incidents import incident_services
+    from steadyops.incidents.models.oncall import Page, PageState
+
+    pages = Page.objects.filter(signal_id__in=signal_ids).exclude(state=PageState.RESOLVED).select_related("incident")
+    for page in pages.order_by("pk"):
+        changed = (
+            Page.objects.filter(pk=page.pk)
+            .exclude(state=PageState.RESOLVED)
+            .update(state=PageState.RESOLVED, resolved_at=now, next_step_at=None, lease_owner="", lease_expires_at=None)
+        )
+        if not changed:
+            continue
+        audit.record(
+            actor=Actor.system_actor("alerts"),
+            action="page.resolve",
+            obj=page,
+            before={"state": page.state},
+            after={"state": PageState.RESOLVED, "because": "its alerts all resolved"},
+        )
+        if page.incident is not None:
+            incident_services.add_timeline(
+                incident=page.incident,
+                kind="page",
+                text="The alerts behind the page all resolved by themselves; the page was resolved and nobody "
+                "else will be paged for it.",
+            )
+
+
+# --- Grouping ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Open:
+    """An open signal while a batch is grouped: its candidate view and what changes on it."""
+
+    signal: Signal
+    keywords: frozenset[str]
+    touched: bool = False
+
+    def candidate(self) -> grouping.Candidate:
+        s = self.signal
+        return grouping.Candidate(
+            id=s.pk,
+            last_seen_at=s.last_seen_at,
+            keywords=self.keywords,
+            service_id=s.service_id,
+            product_area=s.product_area,
+            group_key=s.group_key,
+        )
+
+
+def _report_title(report: Report) -> str:
+    if report.what:
+        first = " ".join(report.what.split())
+        return first if len(first) <= 80 else first[:79] + "…"
+    if report.service_id is not None and report.service is not None:
+        return f"Something looks broken on {report.service.name}"
+    if report.product_area:
+        return f"Something looks broken in {report.product_area}"
+    if report.where_url:
+        return f"Something looks broken at {report.where_url[:120]}"
+    return "Something looks broken"
+
+
+def _report_text(report: Report) -> str:
+    return " ".join(part for part in (report.what, report.where_url, report.product_area) if part)
+
+
+def _alert_text(alert: Alert) -> str:
+    annotations = alert.annotations if isinstance(alert.annotations, dict) else {}
+    labels = alert.labels if isinstance(alert.labels, dict) else {}
+    parts = [alert.title, str(labels.get("alertname", "")), str(annotations.get("description", ""))]
+    return " ".join(part for part in parts if part)
+
+
+def group_pending(*, limit: int = 20_000) -> int:
+    """Give every stored report and alert that has no signal yet its signal; page on-call for signals that cross
+    the threshold (INCIDENTS_PAGE_REPORTS reports within INCIDENTS_PAGE_MINUTES, or any critical alert).
+
+    Returns how many items were grouped. Safe to run from several workers at once: each batch is one transaction
+    that claims its rows.
+    """
+    total = 0
+    while total < limit:
+        done = _group_batch()
+        if done == 0:
+            break
+        total += done
+    return total
+
+
+def _pending(queryset: Any) -> Any:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset
+
+
+def _group_batch() -> int:
+    now = timezone.now()
+    window = group_window()
+    with intake_writer(), transaction.atomic():
+        reports = list(
+            _pending(Report.objects.filter(grouped_at=None).select_related("service")).order_by("created_at", "pk")[
+                :BATCH
+            ]
+        )
+        alerts = list(_pending(Alert.objects.filter(grouped_at=None)).order_by("received_at", "pk")[:BATCH])
+        if not reports and not alerts:
+            return 0
+        items: list[tuple[datetime, Report | Alert]] = [(r.created_at, r) for r in reports]
+        items += [(a.starts_at if a.starts_at <= now else a.received_at, a) for a in alerts]
+        items.sort(key=lambda pair: (pair[0], isinstance(pair[1], Alert), pair[1].pk))
+        oldest = min(at for at, _ in items)
+        found = Signal.objects.filter(status__in=_JOINABLE, last_seen_at__gte=oldest - window).select_for_update()
+        open_signals = {s.pk: _Open(s, grouping.parse_keywords(s.keywords)) for s in found}
+        members: dict[int, list[int]] = {}
+        alert_members: dict[int, list[int]] = {}
+        for at, item in items:
+            text = _alert_text(item) if isinstance(item, Alert) else _report_text(item)
+            entry = grouping.Item(
+                at=at,
+                text=text,
+                service_id=item.service_id,
+                product_area=item.product_area,
+                group_key=item.group_key if isinstance(item, Alert) else "",
+                severity=item.severity if isinstance(item, Alert) else "",
+            )
+            chosen = grouping.choose(entry, [o.candidate() for o in open_signals.values()], window=window)
+            item_words = grouping.words(text)
+            if chosen is None:
+                signal = Signal.objects.create(
+                    title=(item.title if isinstance(item, Alert) else _report_title(item))[:TITLE_MAX] or "Alert",
+                    service_id=item.service_id,
+                    product_area=item.product_area,
+                    group_key=item.group_key if isinstance(item, Alert) else "",
+                    keywords=grouping.keywords_text(grouping.merge_keywords(frozenset(), item_words)),
+                    first_seen_at=at,
+                    last_seen_at=at,
+                )
+                open_signals[signal.pk] = _Open(signal, grouping.parse_keywords(signal.keywords))
+                chosen = signal.pk
+            state = open_signals[chosen]
+            state.touched = True
+            signal = state.signal
+            state.keywords = grouping.merge_keywords(state.keywords, item_words)
+            signal.last_seen_at = max(signal.last_seen_at, at)
+            signal.first_seen_at = min(signal.first_seen_at, at)
+            if signal.service_id is None and item.service_id is not None:
+                signal.service_id = item.service_id
+            if isinstance(item, Alert):
+                signal.alert_count += 1
+                if item.severity == AlertSeverity.CRITICAL and item.status == AlertStatus.FIRING:
+                    signal.critical = True
+                alert_members.setdefault(chosen, []).append(item.pk)
+            else:
+                signal.report_count += 1
+                members.setdefault(chosen, []).append(item.pk)
+        for signal_id, pks in members.items():
+            incident_id = open_signals[signal_id].signal.incident_id
+            Report.objects.filter(pk__in=pks).update(signal_id=signal_id, grouped_at=now, incident_id=incident_id)
+        for signal_id, pks in alert_members.items():
+            Alert.objects.filter(pk__in=pks).update(signal_id=signal_id, grouped_at=now)
+        touched = [state for state in open_signals.values() if state.touched]
+        for state in touched:
+            state.signal.keywords = grouping.keywords_text(state.keywords)
+        Signal.objects.bulk_update(
+            [state.signal for state in touched],
+            ["last_seen_at", "first_seen_at", "service", "keywords", "report_count", "alert_count", "critical"],
+        )
+        _follow_incidents(touched, members)
+        _resolve_quiet_signals(
+            {s.signal.pk for s in touched if s.signal.alert_count and not s.signal.report_count}, now
+        )
+        _page_if_over_threshold(
+            [s.signal for s in touched if s.signal.status == SignalStatus.OPEN and s.signal.paged_at is None]
+        )
+    return len(items)
+
+
+def _follow_incidents(touched: list[_Open], members: dict[int, list[int]]) -> None:
+    """Reporters whose report joined a signal already handled as an incident follow that incident."""
+    from steadyops.accounts.models import User
+
+    with_incident = [s.signal for s in touched if s.signal.incident_id is not None and s.signal.pk in members]
+    if not with_incident:
+        return
+    from steadyops.incidents import incident_services
+
+    for signal in with_incident:
+        reporter_ids = Report.objects.filter(pk__in=members[signal.pk]).values("reporter_id")
+        for user in User.objects.filter(pk__in=reporter_ids, is_active=True).order_by("pk"):
+            if signal.incident is not None:
+                incident_services.subscribe_user(user=user, incident=signal.incident)
+
+
+def _page_if_over_threshold(signals: list[Signal]) -> None:
+    """Page on-call for each signal over the threshold (inside the caller's transaction)."""
+    if not signals:
+        return
+    count, minutes = page_threshold()
+    for signal in signals:
+        critical = bool(
+            signal.critical
+            and Alert.objects.filter(signal=signal, severity=AlertSeverity.CRITICAL, status=AlertStatus.FIRING).exists()
+        )
+        times: list[datetime] = []
+        if not critical:
+            times = list(
+                Report.objects.filter(signal=signal)
+                .order_by("-created_at")
+                .values_list("created_at", flat=True)[:1_000]
+            )
+        if not grouping.crosses_threshold(times, count=count, minutes=minutes, critical=critical):
+            continue
+        claimed = Signal.objects.filter(pk=signal.pk, status=SignalStatus.OPEN, paged_at=None).update(
+            status=SignalStatus.PAGED, paged_at=timezone.now()
+        )
+        if not claimed:
+            continue
+        signal.refresh_from_db()
+        reason = (
+            f"A critical alert: {signal.title}"
+            if critical
+            else f"{signal.report_count} reports within {minutes} minutes: {signal.title}"
+        )
+        from steadyops.incidents import oncall_services
+
+        oncall_services.start_paging(signal=signal, reason=reason)
+
+
+# --- Waking the worker ---------------------------------------------------------------------------------------------
+
+_wake_lock = threading.Lock()
+_wake_pending = False
+WAKE_DELAY_SECONDS = 0.2
+
+
+def _huey_immediate() -> bool:
+    huey_settings: Any = settings.HUEY
+    return bool(isinstance(huey_settings, dict) and huey_settings.get("immediate"))
+
+
+def request_grouping() -> None:
+    """Ask the worker to group what just arrived, once the transaction commits.
+
+    Under load, wakes are gathered per process: at most one every WAKE_DELAY_SECONDS, so a burst of reports costs
+    one task, not one per report; the periodic catch-up covers a wake lost with a worker.
+    """
+    if _huey_immediate():
+        # Tests and single-process setups: group now, inside the caller's transaction, so the result is visible.
+        from steadyops.incidents import intake_tasks
+
+        intake_tasks.group_signals()
+        return
+    transaction.on_commit(_wake)
+
+
+def _wake() -> None:
+    global _wake_pending
+    with _wake_lock:
+        if _wake_pending:
+            return
+        _wake_pending = True
+    timer = threading.Timer(WAKE_DELAY_SECONDS, _send_wake)
+    timer.daemon = True
+    timer.start()
+
+
+def _send_wake() -> None:
+    global _wake_pending
+    with _wake_lock:
+        _wake_pending = False
+    from steadyops.incidents import intake_tasks
+
+    try:
+        intake_tasks.group_signals()
+    except Exception:
+        # The periodic catch-up groups whatever a lost wake left behind.
+        log.warning("could not wake the grouping worker", exc_info=True)
+
+
+def signals_for_reporter(user: User) -> Any:
+    """The reporter's own recent reports, newest first (for their panic page)."""
+    return Report.objects.filter(reporter=user).select_related("signal", "incident").order_by("-created_at")[:20]
+
+
+def pending_count() -> int:
+    """Reports and alerts not yet grouped (the worker's backlog)."""
+    return Report.objects.filter(grouped_at=None).count() + Alert.objects.filter(grouped_at=None).count()

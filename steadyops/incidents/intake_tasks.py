@@ -1,0 +1,22 @@
+"""Huey tasks of intake: group what arrived (woken by intake, and every minute in case a wake was lost)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+
+@db_task()
+def group_signals() -> int:
+    """Group the reports and alerts that have no signal yet; page on-call for signals over the threshold."""
+    from steadyops.incidents.intake_services import group_pending
+
+    return group_pending()
+
+
+@db_periodic_task(crontab(minute="*"))
+def group_signals_catch_up() -> int:
+    """The same, every minute: whatever a lost wake or a killed worker left ungrouped is grouped here."""
+    from steadyops.incidents.intake_services import group_pending
+
+    return group_pending()
