@@ -3,6 +3,7 @@ internal status page for sales and support, and the response figures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -226,100 +227,110 @@ def _working(request: AuthenticatedHttpRequest, number: int) -> Incident:
     return incident
 
 
+def _act(
+    request: AuthenticatedHttpRequest,
+    incident: Incident,
+    form: forms.Form,
+    key: str,
+    change: Callable[[dict[str, Any]], object],
+    done: Callable[[], str],
+) -> HttpResponse:
+    """One of the incident page's forms: when valid, make the change through the service and go back to the page
+    with `done()` said; otherwise show the page again with the form's errors next to its fields (400)."""
+    if not form.errors and form.is_valid():
+        try:
+            change(form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return _done(request, incident, done())
+    return _again(request, incident, **{key: form})
+
+
 @login_required
 @require_POST
 def incident_status(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     incident = _working(request, number)
-    form = StatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.change_status(
-                actor=Actor.of_request(request),
-                incident=incident,
-                status=form.cleaned_data["status"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, incident, f"Status: {incident.status_label}.")
-    return _again(request, incident, status_form=form)
+    actor = Actor.of_request(request)
+    return _act(
+        request,
+        incident,
+        StatusForm(request.POST),
+        "status_form",
+        lambda data: services.change_status(actor=actor, incident=incident, status=data["status"], note=data["note"]),
+        lambda: f"Status: {incident.status_label}.",
+    )
 
 
 @login_required
 @require_POST
 def incident_severity(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     incident = _working(request, number)
-    form = SeverityForm(request.POST)
-    if form.is_valid():
-        try:
-            services.change_severity(
-                actor=Actor.of_request(request),
-                incident=incident,
-                severity=form.cleaned_data["severity"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, incident, f"Severity: {incident.severity_name}.")
-    return _again(request, incident, severity_form=form)
+    actor = Actor.of_request(request)
+    return _act(
+        request,
+        incident,
+        SeverityForm(request.POST),
+        "severity_form",
+        lambda data: services.change_severity(
+            actor=actor, incident=incident, severity=data["severity"], note=data["note"]
+        ),
+        lambda: f"Severity: {incident.severity_name}.",
+    )
 
 
 @login_required
 @require_POST
 def incident_roles(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     incident = _working(request, number)
-    form = RolesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.assign_roles(actor=Actor.of_request(request), incident=incident, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, incident, "Roles saved.")
-    return _again(request, incident, roles_form=form)
+    actor = Actor.of_request(request)
+    return _act(
+        request,
+        incident,
+        RolesForm(request.POST),
+        "roles_form",
+        lambda data: services.assign_roles(actor=actor, incident=incident, **data),
+        lambda: "Roles saved.",
+    )
 
 
 @login_required
 @require_POST
 def incident_note(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     incident = _working(request, number)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_note(actor=Actor.of_request(request), incident=incident, text=form.cleaned_data["text"])
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, incident, "Note added to the timeline.")
-    return _again(request, incident, note_form=form)
+    actor = Actor.of_request(request)
+    return _act(
+        request,
+        incident,
+        NoteForm(request.POST),
+        "note_form",
+        lambda data: services.add_note(actor=actor, incident=incident, text=data["text"]),
+        lambda: "Note added to the timeline.",
+    )
 
 
 @login_required
 @require_POST
 def incident_update(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     incident = _working(request, number)
+    actor = Actor.of_request(request)
     audience = request.POST.get("audience", "")
     form: forms.Form
     if audience == Audience.TECHNICAL:
         form, key = TechnicalUpdateForm(request.POST), "technical_form"
-    elif audience == Audience.STAKEHOLDERS:
-        form, key = StakeholderUpdateForm(request.POST), "plain_form"
     else:
         form, key = StakeholderUpdateForm(request.POST), "plain_form"
-        form.add_error(None, "Choose whether the update is technical or for everyone.")
-    if not form.errors and form.is_valid():
-        try:
-            services.post_update(
-                actor=Actor.of_request(request), incident=incident, audience=audience, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            told = "Update posted; subscribers are told." if audience == Audience.STAKEHOLDERS else "Update posted."
-            return _done(request, incident, told)
-    return _again(request, incident, **{key: form})
+        if audience != Audience.STAKEHOLDERS:
+            form.add_error(None, "Choose whether the update is technical or for everyone.")
+    told = "Update posted; subscribers are told." if audience == Audience.STAKEHOLDERS else "Update posted."
+    return _act(
+        request,
+        incident,
+        form,
+        key,
+        lambda data: services.post_update(actor=actor, incident=incident, audience=audience, **data),
+        lambda: told,
+    )
 
 
 @login_required
