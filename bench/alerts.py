@@ -17,8 +17,6 @@ import datetime
 import os
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,6 +25,7 @@ import time
 from pathlib import Path
 
 from report import machine, replace_section
+from servers import free_port, steadyops, stop, to_ms, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
@@ -97,42 +96,6 @@ user = User.objects.create_user(username="alertmanager-bench", role=Role.OPERATO
 print(services.create_token(actor=Actor(user=user), user=user, name="alertmanager", scopes=["alerts"])[1])
 """
 
-WORKER = (
-    "import steadyops.incidents.intake_tasks\nfrom django.core.management import call_command\ncall_command('worker')\n"
-)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def steadyops(env: dict[str, str], *args: str) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "steadyops.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        raise SystemExit(f"steadyops {' '.join(args)} failed:\n{completed.stderr[-3000:]}")
-    return completed.stdout
-
-
-def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(600):
-        if process.poll() is not None:
-            raise SystemExit(f"a server stopped while starting (exit code {process.returncode})")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listened on port {port} within 60 seconds")
-
-
-def to_ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
 
 def run_wrk(url: str, script: Path) -> dict[str, float]:
     command = ["wrk", f"-t{THREADS}", f"-c{CLIENTS}", f"-d{DURATION}", "--latency", "-s", str(script), url]
@@ -150,15 +113,6 @@ def run_wrk(url: str, script: Path) -> dict[str, float]:
         result["non2xx"] = float(match.group(1))
     result["alerts_per_second"] = (result["requests"] - result["non2xx"]) * ALERTS_PER_REQUEST / result["seconds"]
     return result
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def main() -> None:
@@ -200,7 +154,7 @@ def main() -> None:
         wait_for(port, processes[-1])
         processes.append(
             subprocess.Popen(
-                [sys.executable, "-m", "steadyops.cli", "shell", "-c", WORKER],
+                [sys.executable, "-m", "steadyops.cli", "worker"],
                 env=env,
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,

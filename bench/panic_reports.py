@@ -17,7 +17,6 @@ import datetime
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 
 from report import machine, replace_section
+from servers import free_port, steadyops, stop, to_ms, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 64
@@ -95,47 +95,6 @@ open({path!r}, "w").write("\\n".join(lines) + "\\n")
 """
 
 
-WORKER = (
-    "import steadyops.incidents.intake_tasks\nfrom django.core.management import call_command\ncall_command('worker')\n"
-)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def steadyops(env: dict[str, str], *args: str) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "steadyops.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        raise SystemExit(f"steadyops {' '.join(args)} failed:\n{completed.stderr[-3000:]}")
-    return completed.stdout
-
-
-def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    import socket
-
-    for _ in range(300):
-        if process.poll() is not None:
-            raise SystemExit(f"the server stopped while starting (exit code {process.returncode})")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start listening within 30 seconds")
-
-
-def to_ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
 def run_wrk(url: str, script: Path | None = None) -> dict[str, float]:
     command = ["wrk", f"-t{THREADS}", f"-c{CLIENTS}", f"-d{DURATION}", "--latency"]
     if script is not None:
@@ -174,15 +133,6 @@ def check(base: str, people: Path) -> None:
     )
     if response.status_code != 201:
         raise SystemExit(f"a report answered HTTP {response.status_code}: {response.text[:300]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def main() -> None:
@@ -236,7 +186,7 @@ def main() -> None:
         processes.append(server)
         # The worker, with intake's tasks registered (steadyops/incidents/tasks.py imports them once merged).
         worker = subprocess.Popen(
-            [sys.executable, "-m", "steadyops.cli", "shell", "-c", WORKER],
+            [sys.executable, "-m", "steadyops.cli", "worker"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

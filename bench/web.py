@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from report import machine, replace_section
+from servers import free_port, steadyops, to_ms, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVERS = ("gunicorn", "granian")
@@ -42,33 +42,6 @@ class Result:
     p99_ms: float
     errors: int
     ratio: float = 0.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def steadyops(env: dict[str, str], *args: str) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "steadyops.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        raise SystemExit(f"steadyops {' '.join(args)} failed:\n{completed.stderr}")
-    return completed.stdout
-
-
-def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            raise SystemExit(f"the server stopped while starting (exit code {process.returncode})")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start listening within 30 seconds")
 
 
 def sign_in(base: str) -> str:
@@ -89,11 +62,6 @@ def sign_in(base: str) -> str:
     if answer.status_code != 302 or "sessionid" not in session.cookies:
         raise SystemExit(f"signing in as the demo administrator failed (HTTP {answer.status_code})")
     return session.cookies["sessionid"]
-
-
-def to_ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def run_wrk(url: str, headers: list[str]) -> tuple[float, float, int]:
