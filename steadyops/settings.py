@@ -116,6 +116,8 @@ def _database() -> dict[str, object]:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "steadyops.sqlite3",
             "OPTIONS": SQLITE_OPTIONS,
+            "CONN_MAX_AGE": env_int("STEADYOPS_DB_CONN_MAX_AGE", 60, minimum=0),
+            "CONN_HEALTH_CHECKS": True,
         }
     if not url.startswith(("postgres://", "postgresql://", "sqlite:///")):
         raise ConfigError(
@@ -172,7 +174,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "steadyops.accounts.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("STEADYOPS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("STEADYOPS_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
@@ -200,6 +202,7 @@ if OIDC_ENABLED:
     if OIDC_RP_SIGN_ALGO != "HS256" and not OIDC_OP_JWKS_ENDPOINT:
         raise ConfigError(f"OIDC_OP_JWKS_ENDPOINT must be set when OIDC_RP_SIGN_ALGO is {OIDC_RP_SIGN_ALGO}.")
 
+SESSION_ENGINE = "steadyops.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("STEADYOPS_SESSION_DAYS", 14, minimum=1) * 86400
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

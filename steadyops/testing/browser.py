@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 
+from steadyops.accounts import backends
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -52,7 +54,7 @@ def sign_in(page, base_url: str, user) -> None:  # type: ignore[no-untyped-def]
     """Give the browser a signed-in session for user, as if they had typed their password."""
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = backends.PATH
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": base_url}])

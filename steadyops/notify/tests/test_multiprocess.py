@@ -99,7 +99,7 @@ def _session_for(app: Installation, user_id: int) -> str:
             f"u = User.objects.get(pk={user_id})\n"
             "s = SessionStore()\n"
             "s[SESSION_KEY] = str(u.pk)\n"
-            "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
+            "s[BACKEND_SESSION_KEY] = 'steadyops.accounts.backends.ModelBackend'\n"
             "s[HASH_SESSION_KEY] = u.get_session_auth_hash()\n"
             "s.create()\n"
             "print(json.dumps(s.session_key))"
