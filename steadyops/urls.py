@@ -7,6 +7,8 @@ admin.site.site_header = "steadyops administration"
 admin.site.site_title = "steadyops"
 
 urlpatterns = [
+    # First: API calls (alert webhooks, panic reports) are the busiest paths, and no page shares their prefix.
+    path("api/v1/", api.urls),
     path("", include("steadyops.core.urls")),
     path("", include("steadyops.accounts.urls")),
     path("notifications/", include("steadyops.notify.urls")),
@@ -15,6 +17,5 @@ urlpatterns = [
     path("consensus/", include("steadyops.consensus.urls")),
     path("incidents/", include("steadyops.incidents.urls")),
     path("", include("steadyops.incidents.short_urls")),
-    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
