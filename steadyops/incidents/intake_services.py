@@ -13,20 +13,19 @@ import logging
 import os
 import re
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import DateTimeField, F, JSONField, Model
 from django.utils import timezone
 
-from steadyops.accounts.models import Membership
+from steadyops.accounts.models import Membership, Team
 from steadyops.catalog.models import Service
 from steadyops.core import audit, permissions
 from steadyops.core.actor import Actor
@@ -34,6 +33,7 @@ from steadyops.core.busy import is_database_busy
 from steadyops.core.models import AuditEntry
 from steadyops.incidents import grouping
 from steadyops.incidents.alertmanager import ParsedAlert, Payload
+from steadyops.incidents.group_commit import GroupCommit, Pending, WriterTimeout
 from steadyops.incidents.models.signals import (
     Alert,
     AlertSeverity,
@@ -188,15 +188,25 @@ def _user_of(actor: Actor) -> User:
 
 
 def _team_ids_of(user_ids: set[int]) -> dict[int, int]:
-    """Each person's team for their reports: their first team by name, a non-operations team before operations."""
-    rows = (
-        Membership.objects.filter(user_id__in=user_ids, team__archived_at=None)
-        .order_by("user_id", "team__is_operations", "team__name")
-        .values_list("user_id", "team_id")
-    )
+    """Each person's team for their reports: their first team by name, a non-operations team before operations.
+
+    One plain statement (it runs for every batch of reports; the ORM's query building would cost more)."""
+    if not user_ids:
+        return {}
+    quote = connection.ops.quote_name
+    membership = quote(Membership._meta.db_table)
+    team = quote(Team._meta.db_table)
+    marks = ", ".join(["%s"] * len(user_ids))
     teams: dict[int, int] = {}
-    for user_id, team_id in rows:
-        teams.setdefault(user_id, team_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.user_id, m.team_id FROM {membership} m JOIN {team} t ON t.id = m.team_id "  # noqa: S608
+            f"WHERE m.user_id IN ({marks}) AND t.archived_at IS NULL "
+            "ORDER BY m.user_id, t.is_operations, t.name",
+            sorted(user_ids),
+        )
+        for user_id, team_id in cursor.fetchall():
+            teams.setdefault(user_id, team_id)
     return teams
 
 
@@ -220,16 +230,14 @@ class IntakeUnavailable(OperationalError):
         super().__init__(f"database is locked or failing: the report was not stored ({cause})")
 
 
-@dataclass
-class _PendingReport:
-    """A report checked and waiting for its batch to be written; the writer fills in report or error."""
+@dataclass(frozen=True)
+class _CheckedReport:
+    """A report checked and waiting for its batch to be written."""
 
     actor: Actor
     request_id: str
     user: User
     fields: dict[str, Any]
-    done: threading.Event = field(default_factory=threading.Event)
-    result: Report | BaseException | None = None
 
 
 INSERT_CHUNK = 500
@@ -281,7 +289,7 @@ def _insert(model: type[Model], rows: list[dict[str, Any]], *, skip_conflicts: b
     return ids
 
 
-def _store_reports(batch: list[_PendingReport]) -> list[Report | RateLimited]:
+def _store_reports(batch: list[_CheckedReport]) -> list[Report | RateLimited]:
     """Write a batch of reports in one transaction (one commit, one fsync): spend each person's allowance in
     order, insert the admitted reports and their audit entries in bulk, and wake the grouping.
 
@@ -335,72 +343,11 @@ def _store_reports(batch: list[_PendingReport]) -> list[Report | RateLimited]:
     return results
 
 
-class _ReportWriter:
-    """The one writer of panic reports in a web process (group commit).
-
-    Request threads hand their checked report over and wait; the writer takes whatever arrived while it was
-    busy, plus what arrives within a short window, and writes it all in one transaction. A request is answered
-    only after the commit of its batch, so an answered report is on disk, while a burst costs one fsync per batch
-    instead of one per report, and SQLite sees one writer per process instead of one per thread.
-    """
-
-    def __init__(self) -> None:
-        self._ready = threading.Condition()
-        self._queue: list[_PendingReport] = []
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-
-    def write(self, pending: _PendingReport) -> Report:
-        with self._ready:
-            # A forked web process inherits the object but not the thread: start its own.
-            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                self._pid = os.getpid()
-                self._queue = []
-                self._thread = threading.Thread(target=self._run, name="steadyops-report-writer", daemon=True)
-                self._thread.start()
-            self._queue.append(pending)
-            self._ready.notify()
-        if not pending.done.wait(WRITER_WAIT_SECONDS):
-            raise IntakeUnavailable("the report writer did not answer in time")
-        result = pending.result
-        if isinstance(result, Report):
-            return result
-        if isinstance(result, BaseException):
-            raise result
-        raise IntakeUnavailable("the report writer gave no answer")
-
-    def _take(self) -> list[_PendingReport]:
-        batch_max = _setting("INCIDENTS_REPORT_BATCH", 256)
-        window = _setting("INCIDENTS_REPORT_WINDOW_MS", 2) / 1000
-        with self._ready:
-            while not self._queue:
-                self._ready.wait()
-            deadline = time.monotonic() + window
-            while len(self._queue) < batch_max:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._ready.wait(left)
-            batch, self._queue = self._queue[:batch_max], self._queue[batch_max:]
-        return batch
-
-    def _run(self) -> None:
-        while True:
-            batch = self._take()
-            try:
-                _write_batch(batch)
-            finally:
-                for pending in batch:
-                    pending.done.set()
-                # This thread outlives requests: drop a connection that broke or grew too old, as a request would.
-                close_old_connections()
-
-
-def _write_batch(batch: list[_PendingReport]) -> None:
+def _write_batch(batch: list[Pending[_CheckedReport, Report | RateLimited]]) -> None:
     """Store a batch and hand each request its answer; a batch that fails answers each of its reports
     IntakeUnavailable (503), after trying them one by one when the failure may have been one report's fault."""
     try:
-        for pending, result in zip(batch, _store_reports(batch), strict=True):
+        for pending, result in zip(batch, _store_reports([p.item for p in batch]), strict=True):
             pending.result = result
         return
     except Exception as failure:
@@ -411,13 +358,20 @@ def _write_batch(batch: list[_PendingReport]) -> None:
             return
     for pending in batch:
         try:
-            [pending.result] = _store_reports([pending])
+            [pending.result] = _store_reports([pending.item])
         except Exception as failure:
             log.warning("a report could not be stored: %s", failure)
             pending.result = IntakeUnavailable(failure)
 
 
-_writer = _ReportWriter()
+# The most reports one transaction takes (INCIDENTS_REPORT_BATCH; a burst past it is written in several), and how
+# long the writer gathers them under load (INCIDENTS_REPORT_WINDOW_MS).
+_writer: GroupCommit[_CheckedReport, Report | RateLimited] = GroupCommit(
+    "report-writer",
+    _write_batch,
+    batch_max=_setting("INCIDENTS_REPORT_BATCH", 256),
+    window_seconds=_setting("INCIDENTS_REPORT_WINDOW_MS", 2) / 1000,
+)
 WRITER_WAIT_SECONDS = 30.0
 
 
@@ -460,15 +414,20 @@ def record_report(
     if service is not None and service.archived_at is not None:
         raise ValidationError({"service": "This service is archived; choose another or leave it empty."})
     fields.update(service_id=service.pk if service is not None else None, customers=customers, source=source)
-    pending = _PendingReport(actor=actor, request_id=actor.request_id, user=user, fields=fields)
+    checked = _CheckedReport(actor=actor, request_id=actor.request_id, user=user, fields=fields)
     if group_commit() and not connection.in_atomic_block:
-        report = _writer.write(pending)
+        try:
+            result = _writer.submit(checked, timeout=WRITER_WAIT_SECONDS)
+        except WriterTimeout as late:
+            raise IntakeUnavailable(late) from None
     else:
         # Inside the caller's transaction, the caller's commit is the one that counts: write here.
-        [result] = _store_reports([pending])
-        if isinstance(result, RateLimited):
-            raise result
-        report = result
+        [result] = _store_reports([checked])
+    if isinstance(result, BaseException):
+        raise result
+    if result is None:
+        raise IntakeUnavailable("the report writer gave no answer")
+    report = result
     if service is not None:
         report.service = service
     return report

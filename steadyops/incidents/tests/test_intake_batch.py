@@ -14,7 +14,8 @@ from steadyops.accounts.models import Role, User
 from steadyops.core.actor import Actor
 from steadyops.core.models import AuditEntry
 from steadyops.incidents import intake_services
-from steadyops.incidents.intake_services import IntakeUnavailable, _PendingReport, _store_reports, _write_batch
+from steadyops.incidents.group_commit import Pending
+from steadyops.incidents.intake_services import IntakeUnavailable, _CheckedReport, _store_reports, _write_batch
 from steadyops.incidents.models.signals import RateBucket, Report
 from steadyops.incidents.ratelimit import Limit, RateLimited, spend_many
 from steadyops.testing.personas import Personas
@@ -22,7 +23,7 @@ from steadyops.testing.personas import Personas
 pytestmark = pytest.mark.django_db
 
 
-def pending(user: User, what: str = "The shop shows an error") -> _PendingReport:
+def pending(user: User, what: str = "The shop shows an error") -> _CheckedReport:
     fields: dict[str, Any] = {
         "what": what,
         "where_url": "",
@@ -31,7 +32,7 @@ def pending(user: User, what: str = "The shop shows an error") -> _PendingReport
         "customers": "many",
         "source": "api",
     }
-    return _PendingReport(actor=Actor(user=user), request_id="req-1", user=user, fields=fields)
+    return _CheckedReport(actor=Actor(user=user), request_id="req-1", user=user, fields=fields)
 
 
 def test_it_writes_a_batch_and_refuses_the_sixth_press_of_one_person_within_it(personas: Personas) -> None:
@@ -74,11 +75,14 @@ def test_spend_many_refills_over_time_like_spend() -> None:
 def test_a_failed_batch_answers_each_report_unavailable_and_keeps_none(
     personas: Personas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def locked(batch: list[_PendingReport]) -> list[Any]:
+    def locked(batch: list[_CheckedReport]) -> list[Any]:
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(intake_services, "_store_reports", locked)
-    batch = [pending(personas.stakeholder), pending(personas.viewer)]
+    batch: list[Pending[_CheckedReport, Any]] = [
+        Pending(pending(personas.stakeholder)),
+        Pending(pending(personas.viewer)),
+    ]
     _write_batch(batch)
     assert all(isinstance(p.result, IntakeUnavailable) for p in batch)
     assert Report.objects.count() == 0
@@ -89,13 +93,17 @@ def test_a_batch_that_fails_for_one_report_stores_the_others_one_by_one(
 ) -> None:
     real = intake_services._store_reports
 
-    def poisoned(batch: list[_PendingReport]) -> list[Any]:
+    def poisoned(batch: list[_CheckedReport]) -> list[Any]:
         if any(p.fields["what"] == "poison" for p in batch):
             raise ValueError("this report cannot be written")
         return real(batch)
 
     monkeypatch.setattr(intake_services, "_store_reports", poisoned)
-    batch = [pending(personas.stakeholder), pending(personas.viewer, "poison"), pending(personas.operator_b)]
+    batch: list[Pending[_CheckedReport, Any]] = [
+        Pending(pending(personas.stakeholder)),
+        Pending(pending(personas.viewer, "poison")),
+        Pending(pending(personas.operator_b)),
+    ]
     _write_batch(batch)
     assert isinstance(batch[0].result, Report)
     assert isinstance(batch[1].result, IntakeUnavailable)

@@ -1,0 +1,94 @@
+"""The group-commit writer: items handed over while a batch is written go together in the next batch, each caller
+gets its own result, and a caller is never left waiting without an answer."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from steadyops.incidents.group_commit import GroupCommit, Pending, WriterTimeout
+
+
+class Recorder:
+    """A write_batch that records each batch and answers every item doubled; the first batch waits for a gate."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.first_started = threading.Event()
+        self.gate = threading.Event()
+
+    def __call__(self, batch: list[Pending[int, int]]) -> None:
+        self.batches.append([pending.item for pending in batch])
+        if len(self.batches) == 1:
+            self.first_started.set()
+            self.gate.wait(10)
+        for pending in batch:
+            pending.result = pending.item * 2
+
+
+def submit_in_thread(writer: GroupCommit[int, int], item: int, results: dict[int, object]) -> threading.Thread:
+    thread = threading.Thread(target=lambda: results.__setitem__(item, writer.submit(item, timeout=10)))
+    thread.start()
+    return thread
+
+
+def test_items_arriving_while_a_batch_is_written_go_together_in_the_next_batch() -> None:
+    recorder = Recorder()
+    writer: GroupCommit[int, int] = GroupCommit("test-writer", recorder, batch_max=100, window_seconds=0)
+    results: dict[int, object] = {}
+    first = submit_in_thread(writer, 1, results)
+    assert recorder.first_started.wait(10)
+    waiting = [submit_in_thread(writer, n, results) for n in (2, 3, 4)]
+    # The three are queued behind the batch being written; none is answered before its own batch is written.
+    for thread in waiting:
+        thread.join(0.05)
+        assert thread.is_alive()
+    recorder.gate.set()
+    for thread in [first, *waiting]:
+        thread.join(10)
+    assert recorder.batches[0] == [1]
+    assert sorted(recorder.batches[1]) == [2, 3, 4]
+    assert results == {1: 2, 2: 4, 3: 6, 4: 8}
+
+
+def test_a_batch_takes_at_most_batch_max_items() -> None:
+    recorder = Recorder()
+    writer: GroupCommit[int, int] = GroupCommit("test-writer", recorder, batch_max=2, window_seconds=0)
+    results: dict[int, object] = {}
+    first = submit_in_thread(writer, 1, results)
+    assert recorder.first_started.wait(10)
+    waiting = [submit_in_thread(writer, n, results) for n in (2, 3, 4, 5, 6)]
+    while len(writer._queue) < 5:
+        threading.Event().wait(0.01)
+    recorder.gate.set()
+    for thread in [first, *waiting]:
+        thread.join(10)
+    assert [len(batch) for batch in recorder.batches] == [1, 2, 2, 1]
+    assert results == {n: n * 2 for n in range(1, 7)}
+
+
+def test_a_caller_whose_batch_is_not_written_in_time_is_told_so() -> None:
+    recorder = Recorder()
+    writer: GroupCommit[int, int] = GroupCommit("test-writer", recorder, batch_max=10, window_seconds=0)
+    with pytest.raises(WriterTimeout, match=r"test-writer did not answer within 0\.2 seconds"):
+        writer.submit(1, timeout=0.2)
+    recorder.gate.set()
+
+
+def test_a_batch_that_raises_answers_each_caller_with_the_failure_and_the_writer_goes_on() -> None:
+    calls: list[list[int]] = []
+
+    def broken_once(batch: list[Pending[int, int]]) -> None:
+        calls.append([pending.item for pending in batch])
+        if len(calls) == 1:
+            raise RuntimeError("disk full")
+        for pending in batch:
+            pending.result = pending.item
+
+    writer: GroupCommit[int, int] = GroupCommit("test-writer", broken_once, batch_max=10, window_seconds=0)
+    failed = writer.submit(1, timeout=10)
+    assert isinstance(failed, RuntimeError)
+    assert str(failed) == "disk full"
+    assert writer.submit(2, timeout=10) == 2
+    assert calls == [[1], [2]]
