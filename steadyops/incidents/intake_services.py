@@ -763,9 +763,10 @@ def group_pending(*, limit: int = 20_000) -> int:
     total = 0
     while total < limit:
         done = _group_batch()
-        if done == 0:
-            break
         total += done
+        if done < BATCH:
+            # A batch that was not full took everything there was: no need to look again.
+            break
     return total
 
 
@@ -914,7 +915,9 @@ def _page_if_over_threshold(signals: list[Signal]) -> None:
 
 _wake_lock = threading.Lock()
 _wake_pending = False
-WAKE_DELAY_SECONDS = 0.2
+# Half a second: long enough that a burst is grouped in a few large batches, short beside the minutes of the
+# paging threshold.
+WAKE_DELAY_SECONDS = 0.5
 
 
 def _huey_immediate() -> bool:

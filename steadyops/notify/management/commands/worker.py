@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from steadyops.core.memory import freeze_loaded_code
 from steadyops.notify import worker
 
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         consumer = _start_huey_consumer()
+        freeze_loaded_code()
         try:
             worker.run_worker(name, stop_event)
         finally:
