@@ -263,13 +263,15 @@ def _converter(field: Any) -> Any:
     return None
 
 
-def _insert(model: type[Model], rows: list[dict[str, Any]], *, skip_conflicts: bool = False) -> list[int]:
-    """Insert rows (values by field name; every row names the same fields) with one INSERT per chunk, and return
-    the ids of the rows inserted, in order. With skip_conflicts, a row that breaks a unique constraint is left out.
+def _prepare_insert(
+    model: type[Model], rows: list[dict[str, Any]], *, skip_conflicts: bool = False
+) -> list[tuple[str, list[Any]]]:
+    """The INSERT statements (one per chunk) and their parameters for rows (values by field name; every row names
+    the same fields), ready to run. With skip_conflicts, a row that breaks a unique constraint is left out.
 
     The hot path of intake: the ORM's bulk_create spends more time preparing its statement than SQLite spends
-    writing the rows. Dates and JSON go through the backend's own adaptation, so SQLite and PostgreSQL get what
-    the ORM would send.
+    writing the rows, and preparing needs no database, so callers do it before they take the write lock. Dates
+    and JSON go through the backend's own adaptation, so SQLite and PostgreSQL get what the ORM would send.
     """
     if not rows:
         return []
@@ -281,22 +283,33 @@ def _insert(model: type[Model], rows: list[dict[str, Any]], *, skip_conflicts: b
     columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr,arg-type]
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    statements = []
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        params = [
+            value if convert is None or value is None else convert(value)
+            for row in chunk
+            for value, convert in zip(row.values(), converters, strict=True)
+        ]
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}{conflicts} RETURNING id"  # noqa: S608
+        statements.append((sql, params))
+    return statements
+
+
+def _run_insert(statements: list[tuple[str, list[Any]]]) -> list[int]:
+    """Run prepared INSERT statements; the ids of the rows inserted, in order."""
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            params = [
-                value if convert is None or value is None else convert(value)
-                for row in chunk
-                for value, convert in zip(row.values(), converters, strict=True)
-            ]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}{conflicts} RETURNING id",  # noqa: S608
-                params,
-            )
+        for sql, params in statements:
+            cursor.execute(sql, params)
             # Rows get increasing ids in the order of VALUES; RETURNING itself promises no order.
             ids += sorted(int(row[0]) for row in cursor.fetchall())
     return ids
+
+
+def _insert(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows (see _prepare_insert) and return their ids, in order."""
+    return _run_insert(_prepare_insert(model, rows))
 
 
 def _update_ids(model: type[Model], ids: list[int], values: dict[str, Any]) -> None:
@@ -572,6 +585,37 @@ def _open_starts(source: str, fingerprints: set[str]) -> dict[str, datetime]:
     return result
 
 
+def _known_alerts(source: str, latest: dict[tuple[str, datetime], ParsedAlert]) -> dict[tuple[str, datetime], Alert]:
+    """The stored alerts of source among latest's (fingerprint, start) keys."""
+    rows = Alert.objects.filter(source=source, fingerprint__in={fingerprint for fingerprint, _ in latest}).only(
+        "id", "fingerprint", "starts_at", "status", "ends_at", "signal_id", "title"
+    )
+    return {(row.fingerprint, row.starts_at): row for row in rows if (row.fingerprint, row.starts_at) in latest}
+
+
+def _alert_row(
+    source: str, payload: Payload, parsed: ParsedAlert, start: datetime, services: dict[str, int], now: datetime
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "fingerprint": parsed.fingerprint,
+        "status": parsed.status,
+        "title": parsed.title[:TITLE_MAX],
+        "labels": parsed.labels,
+        "annotations": parsed.annotations,
+        "starts_at": start,
+        "ends_at": parsed.ends_at,
+        "generator_url": parsed.generator_url,
+        "group_key": payload.group_key,
+        "receiver": payload.receiver,
+        "severity": parsed.severity,
+        "service": services.get(parsed.service_slug),
+        "product_area": parsed.product_area,
+        "received_at": now,
+        "updated_at": now,
+    }
+
+
 def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsReceived:
     """Store a webhook's alerts in one short transaction: new ones inserted in bulk, known ones (same source,
     fingerprint and start) updated only when their status changed, so a resend changes nothing. A signal whose
@@ -592,6 +636,13 @@ def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsRece
         start = parsed.starts_at or starts.get(parsed.fingerprint) or now
         latest[(parsed.fingerprint, start)] = parsed
     created = updated = resolved = 0
+    # Everything that needs no write lock happens before it: which alerts are new (a read of the last committed
+    # state) and their rows, converted for the database. The lock is then held only for the writes themselves.
+    known = _known_alerts(source, latest)
+    new_rows = [
+        _alert_row(source, payload, parsed, key[1], services, now) for key, parsed in latest.items() if key not in known
+    ]
+    inserts = _prepare_insert(Alert, new_rows, skip_conflicts=True)
     with intake_writer(), transaction.atomic():
         try:
             spend(_token_key(actor), alert_limit())
@@ -599,45 +650,21 @@ def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsRece
             raise RateLimited(refused.retry_after, ALERTS_FLOOD.format(seconds=refused.retry_after)) from None
         if not latest:
             return AlertsReceived(received=0, created=0, updated=0, resolved_signals=0)
-        existing = {
-            (row.fingerprint, row.starts_at): row
-            for row in Alert.objects.filter(source=source, fingerprint__in={fp for fp, _ in latest}).only(
-                "id", "fingerprint", "starts_at", "status", "ends_at", "signal_id", "title"
-            )
-        }
-        new_rows: list[dict[str, Any]] = []
+        # A concurrent copy of the same payload may have inserted some of these a moment ago: those are skipped.
+        new_ids = _run_insert(inserts)
+        created = len(new_ids)
+        if known or created < len(new_rows):
+            # Read again under the lock: a status to change is compared with the committed one, and rows another
+            # request inserted meanwhile are found. The rows just inserted here match their payload and stay.
+            known = _known_alerts(source, latest)
         changed: list[Alert] = []
         for key, parsed in latest.items():
-            row = existing.get(key)
-            if row is None:
-                new_rows.append(
-                    {
-                        "source": source,
-                        "fingerprint": parsed.fingerprint,
-                        "status": parsed.status,
-                        "title": parsed.title[:TITLE_MAX],
-                        "labels": parsed.labels,
-                        "annotations": parsed.annotations,
-                        "starts_at": key[1],
-                        "ends_at": parsed.ends_at,
-                        "generator_url": parsed.generator_url,
-                        "group_key": payload.group_key,
-                        "receiver": payload.receiver,
-                        "severity": parsed.severity,
-                        "service": services.get(parsed.service_slug),
-                        "product_area": parsed.product_area,
-                        "received_at": now,
-                        "updated_at": now,
-                    }
-                )
-            elif row.status != parsed.status:
+            row = known.get(key)
+            if row is not None and row.status != parsed.status:
                 row.status = parsed.status
                 row.ends_at = parsed.ends_at if parsed.status == AlertStatus.RESOLVED else None
                 row.updated_at = now
                 changed.append(row)
-        # A concurrent copy of the same payload may have inserted some of these a moment ago: those are skipped.
-        new_ids = _insert(Alert, new_rows, skip_conflicts=True)
-        created = len(new_ids)
         if changed:
             Alert.objects.bulk_update(changed, ["status", "ends_at", "updated_at"], batch_size=BATCH)
             updated = len(changed)

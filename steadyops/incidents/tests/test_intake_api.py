@@ -374,3 +374,26 @@ def test_resolved_alerts_also_resolve_the_page_they_started(
     entry = AuditEntry.objects.get(action="page.resolve")
     assert entry.actor is None
     assert entry.after == {"state": "resolved", "because": "its alerts all resolved"}
+
+
+def test_alerts_another_request_stored_after_the_first_read_are_found_and_their_status_follows(
+    client: Client, personas: Personas, alerts_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from steadyops.incidents import intake_services
+
+    post(client, ALERTMANAGER, am_payload(2), alerts_token)
+    real = intake_services._known_alerts
+    reads: list[int] = []
+
+    def stale_first(source: str, latest: Any) -> Any:
+        # The first read happens before the write lock: make it miss the rows, as if they were being inserted
+        # by a concurrent request at that moment.
+        reads.append(1)
+        return {} if len(reads) == 1 else real(source, latest)
+
+    monkeypatch.setattr(intake_services, "_known_alerts", stale_first)
+    response = post(client, ALERTMANAGER, am_payload(2, status="resolved"), alerts_token)
+    assert response.json() == {"received": 2, "created": 0, "updated": 2, "resolved_signals": 1}
+    assert len(reads) == 2
+    assert Alert.objects.count() == 2
+    assert set(Alert.objects.values_list("status", flat=True)) == {"resolved"}
