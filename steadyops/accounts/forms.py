@@ -1,4 +1,5 @@
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -26,6 +27,22 @@ def apply_service_errors(form: forms.Form, error: ValidationError, aliases: dict
                 form.add_error(target, item.messages)
     else:
         form.add_error(None, error.messages)
+
+
+T = TypeVar("T")
+
+
+def saved(form: forms.Form, save: Callable[[dict[str, Any]], T]) -> T | None:
+    """A posted form through its service: when the form is valid, save(cleaned_data) and return what the service
+    made or changed. When the form or the service refuses, None, with the errors on the form (a service's next to
+    the field it names). save returns the object, never None."""
+    if not form.is_valid():
+        return None
+    try:
+        return save(form.cleaned_data)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None
 
 
 class TokenCreateForm(forms.Form):

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from steadyops.accounts.forms import apply_service_errors
+from steadyops.accounts.forms import apply_service_errors, saved
 from steadyops.consensus import board_services as services
 from steadyops.consensus.board_forms import BoardForm, IdeaForm, MergeForm, ShortlistForm
 from steadyops.consensus.models.boards import BoardStage, Idea, IdeaBoard
@@ -76,12 +76,10 @@ def board_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def board_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(permissions.can_take_part(request.user), "Viewers look at idea boards but do not open them.")
     form = BoardForm(posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            board = services.create_board(actor=Actor.of_request(request), **form.service_arguments())
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
+    if request.method == "POST":
+        actor = Actor.of_request(request)
+        board = saved(form, lambda _: services.create_board(actor=actor, **form.service_arguments()))
+        if board is not None:
             messages.success(request, "The board is open. Share its address so people can add their ideas.")
             return redirect_after_form(request, reverse("consensus_board_detail", args=[board.pk]))
     status = 400 if form.errors else 200

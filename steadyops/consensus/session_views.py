@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from steadyops.accounts.forms import apply_service_errors
+from steadyops.accounts.forms import apply_service_errors, saved
 from steadyops.consensus import session_services as services
 from steadyops.consensus.models.boards import Conflict, SessionStatus, WorkingSession
 from steadyops.consensus.session_forms import ConflictEditForm, ConflictForm, RecordForm, SessionForm
@@ -80,12 +80,10 @@ def session_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def session_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(permissions.can_take_part(request.user), "Viewers read working sessions but do not start them.")
     form = SessionForm(posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            session = services.create_session(actor=Actor.of_request(request), **form.service_arguments())
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
+    if request.method == "POST":
+        actor = Actor.of_request(request)
+        session = saved(form, lambda _: services.create_session(actor=actor, **form.service_arguments()))
+        if session is not None:
             messages.success(request, "The session is started. List the points you disagree on.")
             return redirect_after_form(request, reverse("consensus_session_detail", args=[session.pk]))
     status = 400 if form.errors else 200

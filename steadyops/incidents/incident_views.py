@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from steadyops.accounts.forms import apply_service_errors
+from steadyops.accounts.forms import apply_service_errors, saved
 from steadyops.accounts.models import Team
 from steadyops.core import permissions
 from steadyops.core.actor import Actor
@@ -237,13 +237,8 @@ def _act(
 ) -> HttpResponse:
     """One of the incident page's forms: when valid, make the change through the service and go back to the page
     with `done()` said; otherwise show the page again with the form's errors next to its fields (400)."""
-    if not form.errors and form.is_valid():
-        try:
-            change(form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, incident, done())
+    if saved(form, change) is not None:
+        return _done(request, incident, done())
     return _again(request, incident, **{key: form})
 
 

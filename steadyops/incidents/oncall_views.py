@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from steadyops.accounts.forms import apply_service_errors
+from steadyops.accounts.forms import saved
 from steadyops.core import permissions
 from steadyops.core.actor import Actor
 from steadyops.core.htmx import AuthenticatedHttpRequest, posted, redirect_after_form, render_htmx, require
@@ -53,6 +53,11 @@ def _rotation(pk: int) -> Rotation:
     )
 
 
+def _policy_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """What the policy form says, as the policy services take it (the team is chosen only when creating)."""
+    return {"name": data["name"], "repeat": data["repeat"], "steps": data["steps"], "is_default": data["is_default"]}
+
+
 def _policy(pk: int) -> EscalationPolicy:
     steps = EscalationStep.objects.select_related("user", "rotation").order_by("position")
     return get_object_or_404(
@@ -85,22 +90,16 @@ def rotation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = services.teams_managed_by(request.user)
     require(bool(teams), MANAGE_MESSAGE)
     form = RotationForm(posted(request), teams=teams, initial={"timezone": "UTC", "starts_on": timezone.localdate()})
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                rotation = services.create_rotation(
-                    actor=Actor.of_request(request), team=form.cleaned_data["team"], data=form.rotation_input()
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, f"The rotation {rotation.name} is set up.")
-                return redirect_after_form(
-                    request, reverse("incidents_oncall_rotation_detail", kwargs={"pk": rotation.pk})
-                )
-        status = 400
-    return render(request, "incidents/oncall_rotation_form.html", {"form": form, "rotation": None}, status=status)
+        actor = Actor.of_request(request)
+        rotation = saved(
+            form, lambda data: services.create_rotation(actor=actor, team=data["team"], data=form.rotation_input())
+        )
+        if rotation is not None:
+            messages.success(request, f"The rotation {rotation.name} is set up.")
+            return redirect_after_form(request, reverse("incidents_oncall_rotation_detail", kwargs={"pk": rotation.pk}))
+    context = {"form": form, "rotation": None}
+    return render(request, "incidents/oncall_rotation_form.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -133,18 +132,15 @@ def rotation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rotation = _rotation(pk)
     require(permissions.can_manage_oncall(request.user, rotation.team), MANAGE_MESSAGE)
     form = RotationForm(posted(request), teams=[rotation.team], initial=rotation_initial(rotation))
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_rotation(actor=Actor.of_request(request), rotation=rotation, data=form.rotation_input())
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, "The rotation is saved.")
-                return redirect_after_form(request, reverse("incidents_oncall_rotation_detail", kwargs={"pk": pk}))
-        status = 400
-    return render(request, "incidents/oncall_rotation_form.html", {"form": form, "rotation": rotation}, status=status)
+        actor = Actor.of_request(request)
+        if saved(
+            form, lambda data: services.update_rotation(actor=actor, rotation=rotation, data=form.rotation_input())
+        ):
+            messages.success(request, "The rotation is saved.")
+            return redirect_after_form(request, reverse("incidents_oncall_rotation_detail", kwargs={"pk": pk}))
+    context = {"form": form, "rotation": rotation}
+    return render(request, "incidents/oncall_rotation_form.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -167,26 +163,24 @@ def override_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rotation = _rotation(pk)
     require(permissions.can_manage_oncall(request.user, rotation.team), MANAGE_MESSAGE)
     form = OverrideForm(posted(request), zone=services.zone_of(rotation))
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.create_override(
-                    actor=Actor.of_request(request),
-                    rotation=rotation,
-                    user=data["user"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    reason=data["reason"],
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, f"{data['user']} covers {rotation.name} for that time.")
-                return redirect_after_form(request, reverse("incidents_oncall_rotation_detail", kwargs={"pk": pk}))
-        status = 400
-    return render(request, "incidents/oncall_override_form.html", {"form": form, "rotation": rotation}, status=status)
+        actor = Actor.of_request(request)
+        override = saved(
+            form,
+            lambda data: services.create_override(
+                actor=actor,
+                rotation=rotation,
+                user=data["user"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                reason=data["reason"],
+            ),
+        )
+        if override is not None:
+            messages.success(request, f"{override.user} covers {rotation.name} for that time.")
+            return redirect_after_form(request, reverse("incidents_oncall_rotation_detail", kwargs={"pk": pk}))
+    context = {"form": form, "rotation": rotation}
+    return render(request, "incidents/oncall_override_form.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -281,26 +275,16 @@ def escalation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = services.teams_managed_by(request.user)
     require(bool(teams), MANAGE_MESSAGE)
     form = PolicyForm(posted(request), teams=teams)
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                policy = services.create_policy(
-                    actor=Actor.of_request(request),
-                    team=data["team"],
-                    name=data["name"],
-                    repeat=data["repeat"],
-                    steps=data["steps"],
-                    is_default=data["is_default"],
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, f"The escalation policy {policy.name} is set up.")
-                return redirect_after_form(request, reverse("incidents_escalation_detail", kwargs={"pk": policy.pk}))
-        status = 400
-    return render(request, "incidents/escalation_form.html", {"form": form, "policy": None}, status=status)
+        actor = Actor.of_request(request)
+        policy = saved(
+            form, lambda data: services.create_policy(actor=actor, team=data["team"], **_policy_fields(data))
+        )
+        if policy is not None:
+            messages.success(request, f"The escalation policy {policy.name} is set up.")
+            return redirect_after_form(request, reverse("incidents_escalation_detail", kwargs={"pk": policy.pk}))
+    context = {"form": form, "policy": None}
+    return render(request, "incidents/escalation_form.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -318,26 +302,13 @@ def escalation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     policy = _policy(pk)
     require(permissions.can_manage_oncall(request.user, policy.team), MANAGE_MESSAGE)
     form = PolicyForm(posted(request), teams=[policy.team], initial=policy_initial(policy))
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.update_policy(
-                    actor=Actor.of_request(request),
-                    policy=policy,
-                    name=data["name"],
-                    repeat=data["repeat"],
-                    steps=data["steps"],
-                    is_default=data["is_default"],
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, "The escalation policy is saved.")
-                return redirect_after_form(request, reverse("incidents_escalation_detail", kwargs={"pk": pk}))
-        status = 400
-    return render(request, "incidents/escalation_form.html", {"form": form, "policy": policy}, status=status)
+        actor = Actor.of_request(request)
+        if saved(form, lambda data: services.update_policy(actor=actor, policy=policy, **_policy_fields(data))):
+            messages.success(request, "The escalation policy is saved.")
+            return redirect_after_form(request, reverse("incidents_escalation_detail", kwargs={"pk": pk}))
+    context = {"form": form, "policy": policy}
+    return render(request, "incidents/escalation_form.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -364,21 +335,18 @@ def _pages() -> QuerySet[Page]:
 def page_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(permissions.can_triage_signals(request.user), "Only operators can page someone.")
     form = PageNowForm(posted(request))
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                policy, user = form.target_objects()
-                page = services.page_now(
-                    actor=Actor.of_request(request), reason=form.cleaned_data["reason"], policy=policy, user=user
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, "Paged. You can follow who was notified here.")
-                return redirect_after_form(request, reverse("incidents_oncall_page_detail", kwargs={"pk": page.pk}))
-        status = 400
-    return render(request, "incidents/oncall_page_now.html", {"form": form}, status=status)
+        actor = Actor.of_request(request)
+
+        def page_someone(data: dict[str, Any]) -> Page:
+            policy, user = form.target_objects()
+            return services.page_now(actor=actor, reason=data["reason"], policy=policy, user=user)
+
+        page = saved(form, page_someone)
+        if page is not None:
+            messages.success(request, "Paged. You can follow who was notified here.")
+            return redirect_after_form(request, reverse("incidents_oncall_page_detail", kwargs={"pk": page.pk}))
+    return render(request, "incidents/oncall_page_now.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
