@@ -111,24 +111,20 @@ SQLITE_OPTIONS = {
 
 def _database() -> dict[str, object]:
     url = env_str("DATABASE_URL")
+    config: dict[str, object]
     if not url:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "steadyops.sqlite3",
-            "OPTIONS": SQLITE_OPTIONS,
-            "CONN_MAX_AGE": env_int("STEADYOPS_DB_CONN_MAX_AGE", 60, minimum=0),
-            "CONN_HEALTH_CHECKS": True,
-        }
-    if not url.startswith(("postgres://", "postgresql://", "sqlite:///")):
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "steadyops.sqlite3"}
+    elif url.startswith(("postgres://", "postgresql://", "sqlite:///")):
+        config = dict(dj_database_url.parse(url))
+    else:
         raise ConfigError(
             f"DATABASE_URL={url!r} is not accepted; use postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite:///PATH."
         )
-    config: dict[str, object] = dict(dj_database_url.parse(url))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = SQLITE_OPTIONS
-    else:
-        config["CONN_MAX_AGE"] = env_int("STEADYOPS_DB_CONN_MAX_AGE", 60, minimum=0)
-        config["CONN_HEALTH_CHECKS"] = True
+    # Requests keep their connection on either database: opening one costs more than most requests' queries.
+    config["CONN_MAX_AGE"] = env_int("STEADYOPS_DB_CONN_MAX_AGE", 60, minimum=0)
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 

@@ -1,19 +1,22 @@
-"""Loading one row by primary key with a plain statement, for the few lookups every request makes.
+"""Plain statements for the hottest reads and writes, where the ORM's query building costs more than the database.
 
-The ORM builds and compiles a query each time, which for a primary-key lookup costs several times what the
-database spends answering. ``by_pk`` prepares the statement once per model and database, and turns the row into
-a model instance with the same conversions the ORM applies (aware datetimes, booleans, JSON), so the instance is
-the one ``Model.objects.get(pk=...)`` would give.
+- ``by_pk`` loads one row by primary key (the session's user, on every request): the statement is prepared once
+  per model and database, and the row gets the conversions the ORM applies (aware datetimes, booleans, JSON), so
+  the instance is the one ``Model.objects.get(pk=...)`` would give.
+- ``insert_rows`` (or ``prepare_insert`` then ``run_insert``), ``update_ids`` and ``update_each`` write many rows
+  at once for intake and grouping; values go through the backend's own adaptation, so SQLite and PostgreSQL get
+  what the ORM would send.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db import connections, router
-from django.db.models import Model
+from django.db import connection, connections, router
+from django.db.models import DateTimeField, Field, JSONField, Model
 
 M = TypeVar("M", bound=Model)
 
@@ -57,3 +60,107 @@ def by_pk(model: type[M], pk: Any) -> M | None:
             value = convert(value, column, connection)
         values.append(value)
     return model.from_db(alias, names, values)
+
+
+# Rows per statement: well under SQLite's limit of 32,766 parameters for the widest table written this way.
+CHUNK = 500
+
+
+def _converter(field: Any) -> Callable[[Any], Any] | None:
+    """How a value of field goes to the database: the backend's own adaptation where the type needs one.
+
+    Dates are adapted once per distinct value of one statement: a batch shares its arrival time, and the alerts
+    of one webhook mostly share their start."""
+    ops = connection.ops
+    if isinstance(field, DateTimeField):
+        adapted: dict[datetime, Any] = {}
+
+        def adapt(value: datetime) -> Any:
+            if value not in adapted:
+                adapted[value] = ops.adapt_datetimefield_value(value)
+            return adapted[value]
+
+        return adapt
+    if isinstance(field, JSONField):
+        return lambda value: ops.adapt_json_value(value, field.encoder)
+    return None
+
+
+class _Columns:
+    """Some fields of a model, named as the database knows them, with each value's adaptation."""
+
+    def __init__(self, model: type[Model], names: list[str]) -> None:
+        quote = connection.ops.quote_name
+        self.fields: list[Field[Any, Any]] = [model._meta.get_field(name) for name in names]  # type: ignore[misc]
+        self.converters = [_converter(f) for f in self.fields]
+        self.table = quote(model._meta.db_table)
+        self.quoted = [quote(f.column) for f in self.fields]
+
+    def adapt(self, values: Iterable[Any]) -> list[Any]:
+        return [
+            value if convert is None or value is None else convert(value)
+            for value, convert in zip(values, self.converters, strict=True)
+        ]
+
+
+def prepare_insert(
+    model: type[Model], rows: list[dict[str, Any]], *, skip_conflicts: bool = False
+) -> list[tuple[str, list[Any]]]:
+    """The INSERT statements (one per chunk) and their parameters for rows (values by field name; every row names
+    the same fields), ready to run. With skip_conflicts, a row that breaks a unique constraint is left out.
+
+    Preparing needs no database, so a caller can do it before it takes a write lock.
+    """
+    if not rows:
+        return []
+    columns = _Columns(model, list(rows[0]))
+    one = "(" + ", ".join(["%s"] * len(columns.fields)) + ")"
+    conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    statements = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        params = [value for row in chunk for value in columns.adapt(row.values())]
+        values = ", ".join([one] * len(chunk))
+        sql = f"INSERT INTO {columns.table} ({', '.join(columns.quoted)}) VALUES {values}{conflicts} RETURNING id"  # noqa: S608
+        statements.append((sql, params))
+    return statements
+
+
+def run_insert(statements: list[tuple[str, list[Any]]]) -> list[int]:
+    """Run prepared INSERT statements; the ids of the rows inserted, in order."""
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            # Rows get increasing ids in the order of VALUES; RETURNING itself promises no order.
+            ids += sorted(int(row[0]) for row in cursor.fetchall())
+    return ids
+
+
+def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows (see prepare_insert) and return their ids, in order."""
+    return run_insert(prepare_insert(model, rows))
+
+
+def update_ids(model: type[Model], ids: list[int], values: dict[str, Any]) -> None:
+    """Set the same values (by field name) on the rows with these ids: one UPDATE per chunk of ids (the ORM's
+    update resolves each id of a long IN list as an expression, which costs more than the write)."""
+    columns = _Columns(model, list(values))
+    assignments = ", ".join(f"{column} = %s" for column in columns.quoted)
+    params = columns.adapt(values.values())
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"UPDATE {columns.table} SET {assignments} WHERE id IN ({marks})", [*params, *chunk])  # noqa: S608
+
+
+def update_each(instances: list[Model], names: list[str]) -> None:
+    """Write these fields of each instance back: one UPDATE statement, one parameter set per instance."""
+    if not instances:
+        return
+    columns = _Columns(type(instances[0]), names)
+    assignments = ", ".join(f"{column} = %s" for column in columns.quoted)
+    params = [[*columns.adapt(getattr(i, f.attname) for f in columns.fields), i.pk] for i in instances]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {columns.table} SET {assignments} WHERE id = %s", params)  # noqa: S608

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, connection, transaction
-from django.db.models import DateTimeField, F, JSONField, Model
+from django.db.models import F
 from django.utils import timezone
 
 from steadyops.accounts.models import Membership, Team
@@ -31,6 +31,7 @@ from steadyops.core import audit, permissions
 from steadyops.core.actor import Actor
 from steadyops.core.busy import is_database_busy
 from steadyops.core.models import AuditEntry
+from steadyops.core.rows import insert_rows, prepare_insert, run_insert, update_each, update_ids
 from steadyops.incidents import grouping
 from steadyops.incidents.alertmanager import ParsedAlert, Payload
 from steadyops.incidents.group_commit import GroupCommit, Pending, WriterTimeout
@@ -240,121 +241,6 @@ class _CheckedReport:
     fields: dict[str, Any]
 
 
-INSERT_CHUNK = 500
-
-
-def _converter(field: Any) -> Any:
-    """How a value of field goes to the database: the backend's own adaptation where the type needs one.
-
-    Dates are adapted once per distinct value of one statement: a batch shares its arrival time, and the alerts
-    of one webhook mostly share their start."""
-    ops = connection.ops
-    if isinstance(field, DateTimeField):
-        adapted: dict[datetime, Any] = {}
-
-        def adapt(value: datetime) -> Any:
-            if value not in adapted:
-                adapted[value] = ops.adapt_datetimefield_value(value)
-            return adapted[value]
-
-        return adapt
-    if isinstance(field, JSONField):
-        return lambda value: ops.adapt_json_value(value, field.encoder)
-    return None
-
-
-def _prepare_insert(
-    model: type[Model], rows: list[dict[str, Any]], *, skip_conflicts: bool = False
-) -> list[tuple[str, list[Any]]]:
-    """The INSERT statements (one per chunk) and their parameters for rows (values by field name; every row names
-    the same fields), ready to run. With skip_conflicts, a row that breaks a unique constraint is left out.
-
-    The hot path of intake: the ORM's bulk_create spends more time preparing its statement than SQLite spends
-    writing the rows, and preparing needs no database, so callers do it before they take the write lock. Dates
-    and JSON go through the backend's own adaptation, so SQLite and PostgreSQL get what the ORM would send.
-    """
-    if not rows:
-        return []
-    names = list(rows[0])
-    fields = [model._meta.get_field(name) for name in names]
-    converters = [_converter(f) for f in fields]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr,arg-type]
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
-    statements = []
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        params = [
-            value if convert is None or value is None else convert(value)
-            for row in chunk
-            for value, convert in zip(row.values(), converters, strict=True)
-        ]
-        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}{conflicts} RETURNING id"  # noqa: S608
-        statements.append((sql, params))
-    return statements
-
-
-def _run_insert(statements: list[tuple[str, list[Any]]]) -> list[int]:
-    """Run prepared INSERT statements; the ids of the rows inserted, in order."""
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
-            # Rows get increasing ids in the order of VALUES; RETURNING itself promises no order.
-            ids += sorted(int(row[0]) for row in cursor.fetchall())
-    return ids
-
-
-def _insert(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows (see _prepare_insert) and return their ids, in order."""
-    return _run_insert(_prepare_insert(model, rows))
-
-
-def _update_ids(model: type[Model], ids: list[int], values: dict[str, Any]) -> None:
-    """Set the same values (by field name) on the rows with these ids: one plain UPDATE per chunk of ids.
-
-    Grouping marks hundreds of rows at a time; the ORM's update resolves each id of the IN list as an expression,
-    which costs more than the write.
-    """
-    fields = [model._meta.get_field(name) for name in values]
-    converters = [_converter(f) for f in fields]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr,arg-type]
-    params = [v if c is None or v is None else c(v) for v, c in zip(values.values(), converters, strict=True)]
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), INSERT_CHUNK):
-            chunk = ids[start : start + INSERT_CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id IN ({marks})",  # noqa: S608
-                [*params, *chunk],
-            )
-
-
-def _update_each(rows: list[Model], names: list[str]) -> None:
-    """Write these fields of each row back, one parameter set per row of one UPDATE statement (executemany)."""
-    if not rows:
-        return
-    model = type(rows[0])
-    fields = [model._meta.get_field(name) for name in names]
-    converters = [_converter(f) for f in fields]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr,arg-type]
-    params = []
-    for row in rows:
-        values = [getattr(row, f.attname) for f in fields]  # type: ignore[union-attr]
-        params.append(
-            [v if c is None or v is None else c(v) for v, c in zip(values, converters, strict=True)] + [row.pk]
-        )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s",  # noqa: S608
-            params,
-        )
-
-
 def _store_reports(batch: list[_CheckedReport]) -> list[Report | RateLimited]:
     """Write a batch of reports in one transaction (one commit, one fsync): spend each person's allowance in
     order, insert the admitted reports and their audit entries in bulk, and wake the grouping.
@@ -374,10 +260,10 @@ def _store_reports(batch: list[_CheckedReport]) -> list[Report | RateLimited]:
         values = [
             {"reporter": p.user.pk, "team": teams.get(p.user.pk), **p.fields, "created_at": now} for p in admitted
         ]
-        ids = _insert(Report, values)
+        ids = insert_rows(Report, values)
         for row, pk in zip(rows, ids, strict=True):
             row.pk = pk
-        _insert(
+        insert_rows(
             AuditEntry,
             [
                 {
@@ -642,7 +528,7 @@ def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsRece
     new_rows = [
         _alert_row(source, payload, parsed, key[1], services, now) for key, parsed in latest.items() if key not in known
     ]
-    inserts = _prepare_insert(Alert, new_rows, skip_conflicts=True)
+    inserts = prepare_insert(Alert, new_rows, skip_conflicts=True)
     with intake_writer(), transaction.atomic():
         try:
             spend(_token_key(actor), alert_limit())
@@ -651,7 +537,7 @@ def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsRece
         if not latest:
             return AlertsReceived(received=0, created=0, updated=0, resolved_signals=0)
         # A concurrent copy of the same payload may have inserted some of these a moment ago: those are skipped.
-        new_ids = _run_insert(inserts)
+        new_ids = run_insert(inserts)
         created = len(new_ids)
         if known or created < len(new_rows):
             # Read again under the lock: a status to change is compared with the committed one, and rows another
@@ -798,8 +684,6 @@ def group_pending(*, limit: int = 20_000) -> int:
 
 
 def _pending(queryset: Any) -> Any:
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         return queryset.select_for_update(skip_locked=True, of=("self",))
     return queryset
@@ -867,13 +751,13 @@ def _group_batch() -> int:
                 members.setdefault(chosen, []).append(item.pk)
         for signal_id, pks in members.items():
             incident_id = open_signals[signal_id].signal.incident_id
-            _update_ids(Report, pks, {"signal": signal_id, "grouped_at": now, "incident": incident_id})
+            update_ids(Report, pks, {"signal": signal_id, "grouped_at": now, "incident": incident_id})
         for signal_id, pks in alert_members.items():
-            _update_ids(Alert, pks, {"signal": signal_id, "grouped_at": now})
+            update_ids(Alert, pks, {"signal": signal_id, "grouped_at": now})
         touched = [state for state in open_signals.values() if state.touched]
         for state in touched:
             state.signal.keywords = grouping.keywords_text(state.keywords)
-        _update_each(
+        update_each(
             [state.signal for state in touched],
             ["last_seen_at", "first_seen_at", "service", "keywords", "report_count", "alert_count", "critical"],
         )

@@ -1,4 +1,5 @@
-"""by_pk gives the same instance as the ORM's get(pk=...), conversions included, on SQLite and PostgreSQL."""
+"""Plain statements in core.rows: by_pk gives the instance the ORM would, and rows written in bulk read back as
+the ORM wrote them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from django.utils import timezone
 
 from steadyops.accounts.models import Role, User
 from steadyops.core.models import AuditEntry
-from steadyops.core.rows import by_pk
+from steadyops.core.rows import by_pk, insert_rows, prepare_insert, run_insert, update_each, update_ids
+from steadyops.incidents.models.signals import RateBucket
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +47,50 @@ def test_an_unknown_or_malformed_key_gives_none(key: object) -> None:
     User.objects.create_user(username="sam", role=Role.STAKEHOLDER)
     assert by_pk(User, key) is None
     assert User.objects.filter(username="sam").exists()
+
+
+def test_rows_written_with_plain_statements_read_back_as_the_orm_wrote_them() -> None:
+    at = datetime.datetime(2026, 5, 1, 8, 0, tzinfo=datetime.UTC)
+    ids = insert_rows(
+        AuditEntry,
+        [
+            {
+                "action": f"test.{n}",
+                "actor_label": "system",
+                "object_type": "test",
+                "object_id": str(n),
+                "object_repr": "",
+                "request_id": "",
+                "after": {"n": n},
+                "before": None,
+                "created_at": at,
+            }
+            for n in range(3)
+        ],
+    )
+    assert [e.action for e in AuditEntry.objects.filter(pk__in=ids).order_by("pk")] == ["test.0", "test.1", "test.2"]
+    assert AuditEntry.objects.get(pk=ids[1]).after == {"n": 1}
+    later = at + datetime.timedelta(hours=1)
+    update_ids(AuditEntry, ids[:2], {"actor_label": "robot", "created_at": later})
+    assert list(AuditEntry.objects.filter(pk__in=ids).order_by("pk").values_list("actor_label", "created_at")) == [
+        ("robot", later),
+        ("robot", later),
+        ("system", at),
+    ]
+    entries = list(AuditEntry.objects.filter(pk__in=ids).order_by("pk"))
+    for entry in entries:
+        entry.after = {"changed": entry.pk}
+    update_each(entries, ["after"])
+    assert [e.after for e in AuditEntry.objects.filter(pk__in=ids).order_by("pk")] == [{"changed": pk} for pk in ids]
+
+
+def test_an_insert_that_skips_conflicts_returns_only_the_rows_it_wrote() -> None:
+    RateBucket.objects.create(key="taken", tokens=1, updated=0)
+    statements = prepare_insert(
+        RateBucket,
+        [{"key": "taken", "tokens": 5, "updated": 1.0}, {"key": "fresh", "tokens": 5, "updated": 1.0}],
+        skip_conflicts=True,
+    )
+    ids = run_insert(statements)
+    assert [RateBucket.objects.get(pk=pk).key for pk in ids] == ["fresh"]
+    assert RateBucket.objects.get(key="taken").tokens == 1
