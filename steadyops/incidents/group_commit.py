@@ -35,7 +35,7 @@ class Pending(Generic[T, R]):
 
 
 class WriterTimeout(Exception):
-    """The writer gave no answer within the wait; whether the item was written is not known."""
+    """The writer did not take the item within the wait; the item was taken back and nothing of it was written."""
 
 
 class GroupCommit(Generic[T, R]):
@@ -68,7 +68,15 @@ class GroupCommit(Generic[T, R]):
             if self._idle:
                 self._ready.notify()
         if not pending.done.acquire(timeout=timeout):
-            raise WriterTimeout(f"the {self._name} did not answer within {timeout:g} seconds")
+            with self._ready:
+                if pending in self._queue:
+                    # Still waiting its turn: take it back, so that "not written" is true when the caller says so.
+                    self._queue.remove(pending)
+                    raise WriterTimeout(
+                        f"the {self._name} did not take it within {timeout:g} seconds; nothing was written"
+                    )
+            # Already in the batch being written: its answer comes when that batch ends, whichever way it ends.
+            pending.done.acquire()
         return pending.result
 
     def _start(self) -> None:

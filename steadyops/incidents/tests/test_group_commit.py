@@ -71,9 +71,25 @@ def test_a_batch_takes_at_most_batch_max_items() -> None:
 def test_a_caller_whose_batch_is_not_written_in_time_is_told_so() -> None:
     recorder = Recorder()
     writer: GroupCommit[int, int] = GroupCommit("test-writer", recorder, batch_max=10, window_seconds=0)
-    with pytest.raises(WriterTimeout, match=r"test-writer did not answer within 0\.2 seconds"):
-        writer.submit(1, timeout=0.2)
+    results: dict[int, object] = {}
+    first = submit_in_thread(writer, 1, results)
+    assert recorder.first_started.wait(10)
+    with pytest.raises(WriterTimeout, match=r"test-writer did not take it within 0\.2 seconds; nothing was written"):
+        writer.submit(2, timeout=0.2)
     recorder.gate.set()
+    first.join(10)
+    assert results == {1: 2}
+    # The item that timed out was taken back: it is never written afterwards.
+    assert writer.submit(3, timeout=10) == 6
+    assert recorder.batches == [[1], [3]]
+
+
+def test_a_caller_whose_item_is_being_written_waits_for_that_batch() -> None:
+    recorder = Recorder()
+    writer: GroupCommit[int, int] = GroupCommit("test-writer", recorder, batch_max=10, window_seconds=0)
+    threading.Timer(0.3, recorder.gate.set).start()
+    assert writer.submit(1, timeout=0.1) == 2
+    assert recorder.batches == [[1]]
 
 
 def test_a_batch_that_raises_answers_each_caller_with_the_failure_and_the_writer_goes_on() -> None:

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         consumer = _start_huey_consumer()
-        freeze_loaded_code()
+        freeze_loaded_code(pages=False)
         try:
             worker.run_worker(name, stop_event)
         finally:
