@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from report import machine, replace_section
-from servers import free_port, steadyops, stop, to_ms, wait_for
+from servers import free_port, steadyops, stop, to_ms, wait_for, wait_for_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
@@ -161,6 +161,7 @@ def main() -> None:
                 stderr=subprocess.DEVNULL,
             )
         )
+        wait_for_worker(data_dir / "steadyops.sqlite3", processes[-1])
         am_port = free_port()
         (data_dir / "alertmanager.yml").write_text(AM_CONFIG)
         processes.append(

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from report import machine, replace_section
-from servers import free_port, steadyops, stop, to_ms, wait_for
+from servers import free_port, steadyops, stop, to_ms, wait_for, wait_for_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 64
@@ -194,6 +194,7 @@ def main() -> None:
         )
         processes.append(worker)
         wait_for(port, server)
+        wait_for_worker(data_dir / "steadyops.sqlite3", worker)
         check(base, tokens)
         floor = run_wrk(base + "/healthz/live")
         reports = run_wrk(base + "/api/v1/incidents/reports", script)

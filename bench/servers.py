@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -41,6 +42,23 @@ def wait_for(port: int, process: subprocess.Popen[bytes], *, seconds: int = 60) 
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"nothing listened on port {port} within {seconds} seconds")
+
+
+def wait_for_worker(database: Path, process: subprocess.Popen[bytes], *, seconds: int = 120) -> None:
+    """Wait until the worker has started (its first heartbeat is in the SQLite database), so that its start-up
+    (imports and system checks, a few seconds of CPU) is not counted in the measured run."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the worker stopped while starting (exit code {process.returncode})")
+        try:
+            with sqlite3.connect(database, timeout=5) as connection:
+                if connection.execute("SELECT COUNT(*) FROM core_workerheartbeat").fetchone()[0]:
+                    return
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the worker did not start within {seconds} seconds")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

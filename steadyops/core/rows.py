@@ -1,8 +1,9 @@
 """Plain statements for the hottest reads and writes, where the ORM's query building costs more than the database.
 
-- ``by_pk`` loads one row by primary key (the session's user, on every request): the statement is prepared once
-  per model and database, and the row gets the conversions the ORM applies (aware datetimes, booleans, JSON), so
-  the instance is the one ``Model.objects.get(pk=...)`` would give.
+- ``by_pk`` loads one row by primary key (the session's user, on every request), ``by_unique`` by another unique
+  field (an API token by its hash): the statement is prepared once per model, field and database, and the row gets
+  the conversions the ORM applies (aware datetimes, booleans, JSON), so the instance is the one
+  ``Model.objects.get(...)`` would give.
 - ``insert_rows`` (or ``prepare_insert`` then ``run_insert``), ``update_ids`` and ``update_each`` write many rows
   at once for intake and grouping; values go through the backend's own adaptation, so SQLite and PostgreSQL get
   what the ORM would send.
@@ -24,15 +25,14 @@ Converter = Callable[[Any, Any, Any], Any]
 
 
 @functools.cache
-def _plan(model: type[Model], alias: str) -> tuple[str, list[str], list[tuple[Any, list[Converter]]]]:
+def _plan(model: type[Model], alias: str, key: str) -> tuple[str, list[str], list[tuple[Any, list[Converter]]]]:
     connection = connections[alias]
     quote = connection.ops.quote_name
     table = model._meta.db_table
     fields = model._meta.concrete_fields
     columns = ", ".join(quote(f.column) for f in fields)
-    pk = model._meta.pk
-    assert pk is not None
-    sql = f"SELECT {columns} FROM {quote(table)} WHERE {quote(pk.column)} = %s"  # noqa: S608
+    where = str(model._meta.get_field(key).column)  # type: ignore[union-attr]
+    sql = f"SELECT {columns} FROM {quote(table)} WHERE {quote(where)} = %s"  # noqa: S608
     conversions = []
     for field in fields:
         column = field.get_col(table)
@@ -42,12 +42,20 @@ def _plan(model: type[Model], alias: str) -> tuple[str, list[str], list[tuple[An
 
 def by_pk(model: type[M], pk: Any) -> M | None:
     """The instance of model with primary key pk, or None when there is none (or pk is not a valid key)."""
+    return by_unique(model, model._meta.pk.name, pk)  # type: ignore[union-attr]
+
+
+def by_unique(model: type[M], field: str, value: Any) -> M | None:
+    """The instance of model whose unique field has value, or None when there is none (or value is not valid)."""
+    unique: Any = model._meta.get_field(field)
+    if not getattr(unique, "unique", False):
+        raise ValueError(f"{model.__name__}.{field} is not unique")
     try:
-        key = model._meta.pk.to_python(pk)  # type: ignore[union-attr]
+        key = unique.to_python(value)
     except Exception:
         return None
     alias = router.db_for_read(model)
-    sql, names, conversions = _plan(model, alias)
+    sql, names, conversions = _plan(model, alias, field)
     connection = connections[alias]
     with connection.cursor() as cursor:
         cursor.execute(sql, [key])
@@ -55,10 +63,10 @@ def by_pk(model: type[M], pk: Any) -> M | None:
     if row is None:
         return None
     values = []
-    for value, (column, converters) in zip(row, conversions, strict=True):
+    for cell, (column, converters) in zip(row, conversions, strict=True):
         for convert in converters:
-            value = convert(value, column, connection)
-        values.append(value)
+            cell = convert(cell, column, connection)
+        values.append(cell)
     return model.from_db(alias, names, values)
 
 

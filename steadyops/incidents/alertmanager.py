@@ -214,6 +214,8 @@ def parse_alertmanager(data: Any) -> Payload:
     common_annotations = _string_map(data.get("commonAnnotations"), "commonAnnotations")
     raw_alerts = _check_count(data.get("alerts"), "alerts")
     alerts = []
+    # The alerts of one group mostly share their start: each distinct time is read once.
+    starts: dict[Any, datetime | None] = {}
     for index, raw in enumerate(raw_alerts):
         where = f"alerts[{index}]"
         if not isinstance(raw, Mapping):
@@ -224,7 +226,13 @@ def parse_alertmanager(data: Any) -> Payload:
         if status not in STATUSES:
             raise PayloadError(f'{where}.status: expected "firing" or "resolved".')
         fingerprint = _text(raw.get("fingerprint"), f"{where}.fingerprint", FINGERPRINT_MAX)
-        starts_at = parse_time(raw.get("startsAt"), f"{where}.startsAt")
+        raw_start = raw.get("startsAt")
+        if isinstance(raw_start, str) and raw_start in starts:
+            starts_at = starts[raw_start]
+        else:
+            starts_at = parse_time(raw_start, f"{where}.startsAt")
+            if isinstance(raw_start, str):
+                starts[raw_start] = starts_at
         if starts_at is None:
             raise PayloadError(f"{where}.startsAt is missing.")
         ends_at = parse_time(raw.get("endsAt"), f"{where}.endsAt", zero_is_none=True)

@@ -17,12 +17,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Model, When
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from steadyops.accounts.models import Membership, Team
@@ -31,7 +32,7 @@ from steadyops.core import audit, permissions
 from steadyops.core.actor import Actor
 from steadyops.core.busy import is_database_busy
 from steadyops.core.models import AuditEntry
-from steadyops.core.rows import insert_rows, prepare_insert, run_insert, update_each, update_ids
+from steadyops.core.rows import by_pk, insert_rows, prepare_insert, run_insert, update_each, update_ids
 from steadyops.incidents import grouping
 from steadyops.incidents.alertmanager import ParsedAlert, Payload
 from steadyops.incidents.group_commit import GroupCommit, Pending, WriterTimeout
@@ -449,11 +450,23 @@ def _token_key(actor: Actor) -> str:
 
 
 def _service_ids(alerts: Iterable[ParsedAlert]) -> dict[str, int]:
-    slugs = {alert.service_slug for alert in alerts if alert.service_slug}
-    if not slugs:
-        return {}
-    found = Service.objects.filter(slug__in=slugs, archived_at=None).values_list("slug", "id")
-    return dict(found)
+    """The ids of the live services the alerts name, by slug."""
+    slugs = sorted({alert.service_slug for alert in alerts if alert.service_slug})
+    return _pairs(Service, "slug", "id", unset="archived_at", among=slugs) if slugs else {}
+
+
+def _pairs(model: type[Model], key: str, value: str, *, unset: str, among: list[Any]) -> dict[Any, Any]:
+    """key → value for the rows of model whose column unset is NULL and whose key is among some values (at most a
+    batch): one plain statement, for the hot paths where the ORM's query building costs more than the read."""
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(among))
+    sql = (
+        f"SELECT {quote(key)}, {quote(value)} FROM {quote(model._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(unset)} IS NULL AND {quote(key)} IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, among)
+        return dict(cursor.fetchall())
 
 
 def _open_starts(source: str, fingerprints: set[str]) -> dict[str, datetime]:
@@ -522,12 +535,9 @@ def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsRece
         start = parsed.starts_at or starts.get(parsed.fingerprint) or now
         latest[(parsed.fingerprint, start)] = parsed
     created = updated = resolved = 0
-    # Everything that needs no write lock happens before it: which alerts are new (a read of the last committed
-    # state) and their rows, converted for the database. The lock is then held only for the writes themselves.
-    known = _known_alerts(source, latest)
-    new_rows = [
-        _alert_row(source, payload, parsed, key[1], services, now) for key, parsed in latest.items() if key not in known
-    ]
+    # Everything that needs no write lock happens before it: the rows, converted for the database. Under the lock,
+    # the insert skips the alerts already stored, and only then are those read.
+    new_rows = [_alert_row(source, payload, parsed, key[1], services, now) for key, parsed in latest.items()]
     inserts = prepare_insert(Alert, new_rows, skip_conflicts=True)
     with intake_writer(), transaction.atomic():
         try:
@@ -536,13 +546,11 @@ def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsRece
             raise RateLimited(refused.retry_after, ALERTS_FLOOD.format(seconds=refused.retry_after)) from None
         if not latest:
             return AlertsReceived(received=0, created=0, updated=0, resolved_signals=0)
-        # A concurrent copy of the same payload may have inserted some of these a moment ago: those are skipped.
         new_ids = run_insert(inserts)
         created = len(new_ids)
-        if known or created < len(new_rows):
-            # Read again under the lock: a status to change is compared with the committed one, and rows another
-            # request inserted meanwhile are found. The rows just inserted here match their payload and stay.
-            known = _known_alerts(source, latest)
+        # Alerts stored before (a resend, a status change, or a concurrent copy of this payload a moment ago): a
+        # status to change is compared with the committed one. The rows just inserted here match their payload.
+        known = _known_alerts(source, latest) if created < len(new_rows) else {}
         changed: list[Alert] = []
         for key, parsed in latest.items():
             row = known.get(key)
@@ -557,7 +565,8 @@ def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsRece
             signal_ids = {row.signal_id for row in changed if row.signal_id and row.status == AlertStatus.RESOLVED}
             resolved = _resolve_quiet_signals(signal_ids, now)
         if created or updated:
-            first = Alert.objects.only("id", "title", "fingerprint").get(pk=new_ids[0]) if new_ids else changed[0]
+            first = by_pk(Alert, new_ids[0]) if new_ids else changed[0]
+            assert first is not None, "a row inserted by this transaction"
             audit.record(
                 actor=actor,
                 action=f"incidents.alerts.{source}",
@@ -659,11 +668,52 @@ def _report_text(report: Report) -> str:
     return " ".join(part for part in (report.what, report.where_url, report.product_area) if part)
 
 
-def _alert_text(alert: Alert) -> str:
-    annotations = alert.annotations if isinstance(alert.annotations, dict) else {}
-    labels = alert.labels if isinstance(alert.labels, dict) else {}
-    parts = [alert.title, str(labels.get("alertname", "")), str(annotations.get("description", ""))]
-    return " ".join(part for part in parts if part)
+class _PendingAlert(NamedTuple):
+    """An alert waiting for its signal, as grouping reads it: plain column values, with the two words of its
+    labels and annotations that grouping compares (read by the database, not by decoding the JSON here), and the
+    time it counts at: its start, or its arrival for a start in the future."""
+
+    pk: int
+    at: datetime
+    title: str
+    text: str
+    service_id: int | None
+    product_area: str
+    group_key: str
+    severity: str
+    status: str
+
+
+_PENDING_ALERT_COLUMNS = (
+    "pk",
+    "at",
+    "title",
+    "alertname",
+    "description",
+    "service_id",
+    "product_area",
+    "group_key",
+    "severity",
+    "status",
+)
+
+
+def _pending_alerts(now: datetime) -> list[_PendingAlert]:
+    rows = (
+        _pending(Alert.objects.filter(grouped_at=None))
+        .annotate(
+            at=Case(When(starts_at__lte=now, then=F("starts_at")), default=F("received_at")),
+            alertname=KT("labels__alertname"),
+            description=KT("annotations__description"),
+        )
+        .order_by("received_at", "pk")
+        .values_list(*_PENDING_ALERT_COLUMNS)[:BATCH]
+    )
+    result = []
+    for pk, at, title, alertname, description, *placed in rows:
+        text = " ".join(str(part) for part in (title, alertname, description) if part)
+        result.append(_PendingAlert(pk, at, title, text, *placed))
+    return result
 
 
 def group_pending(*, limit: int = 20_000) -> int:
@@ -689,86 +739,203 @@ def _pending(queryset: Any) -> Any:
     return queryset
 
 
+# The signal columns a grouping plan depends on: when none changed between planning and writing, the plan holds.
+_PLAN_COLUMNS = (
+    "pk",
+    "status",
+    "title",
+    "service_id",
+    "product_area",
+    "group_key",
+    "keywords",
+    "first_seen_at",
+    "last_seen_at",
+    "report_count",
+    "alert_count",
+    "critical",
+    "paged_at",
+    "incident_id",
+)
+
+
+NEW_SIGNAL = 1 << 62
+
+
+@dataclass
+class _Plan:
+    """Which signal each item of a batch joins, and the signals' new state, worked out from one read."""
+
+    reports: list[Report]
+    alerts: list[_PendingAlert]
+    # Signals keyed by id; new ones by NEW_SIGNAL and up until they are stored (above every id, as their ids will be).
+    signals: dict[int, _Open]
+    seen: list[tuple[Any, ...]]
+    members: dict[int, list[int]]
+    alert_members: dict[int, list[int]]
+    # Signals that took in a resolved alert: the only ones this batch can leave with nothing firing.
+    took_resolved: set[int]
+
+    @property
+    def size(self) -> int:
+        return len(self.reports) + len(self.alerts)
+
+
+def _joinable(oldest: datetime, window: timedelta) -> Any:
+    return Signal.objects.filter(status__in=_JOINABLE, last_seen_at__gte=oldest - window).order_by("pk")
+
+
+def _plan_batch(now: datetime, window: timedelta) -> _Plan | None:
+    """Read up to a batch of ungrouped reports and alerts and the signals they may join, and choose for each."""
+    reports = list(
+        _pending(Report.objects.filter(grouped_at=None).select_related("service")).order_by("created_at", "pk")[:BATCH]
+    )
+    alerts = _pending_alerts(now)
+    if not reports and not alerts:
+        return None
+    items: list[tuple[datetime, Report | _PendingAlert]] = [(r.created_at, r) for r in reports]
+    items += [(a.at, a) for a in alerts]
+    items.sort(key=lambda pair: (pair[0], isinstance(pair[1], _PendingAlert), pair[1].pk))
+    found = _joinable(min(at for at, _ in items), window)
+    if connection.vendor == "postgresql":
+        found = found.select_for_update()
+    signals = {s.pk: _Open(s, grouping.parse_keywords(s.keywords)) for s in found}
+    plan = _Plan(
+        reports=reports,
+        alerts=alerts,
+        signals=signals,
+        seen=[_plan_row(state.signal) for state in signals.values()],
+        members={},
+        alert_members={},
+        took_resolved=set(),
+    )
+    # Alerts of one group share their text: their words are worked out once. A signal's candidate view is made
+    # again only when an item changed what grouping compares.
+    words_of: dict[str, frozenset[str]] = {}
+    candidates = {key: state.candidate() for key, state in signals.items()}
+    for at, item in items:
+        alert = item if isinstance(item, _PendingAlert) else None
+        text = item.text if isinstance(item, _PendingAlert) else _report_text(item)
+        entry = grouping.Item(
+            at=at,
+            text=text,
+            service_id=item.service_id,
+            product_area=item.product_area,
+            group_key=alert.group_key if alert is not None else "",
+            severity=alert.severity if alert is not None else "",
+        )
+        chosen = grouping.choose(entry, candidates.values(), window=window)
+        item_words = words_of.get(text)
+        if item_words is None:
+            item_words = words_of[text] = grouping.words(text)
+        if chosen is None:
+            chosen = NEW_SIGNAL + sum(1 for key in signals if key >= NEW_SIGNAL)
+            title = item.title if isinstance(item, _PendingAlert) else _report_title(item)
+            signal = Signal(
+                title=title[:TITLE_MAX] or "Alert",
+                service_id=item.service_id,
+                product_area=item.product_area,
+                group_key=entry.group_key,
+                first_seen_at=at,
+                last_seen_at=at,
+            )
+            # The key stands in for the id in grouping's comparisons until the signal is stored.
+            signal.pk = chosen
+            signals[chosen] = _Open(signal, grouping.merge_keywords(frozenset(), item_words))
+        state = signals[chosen]
+        state.touched = True
+        signal = state.signal
+        compared = (state.keywords, signal.last_seen_at, signal.service_id)
+        if not item_words <= state.keywords:
+            state.keywords = grouping.merge_keywords(state.keywords, item_words)
+        signal.last_seen_at = max(signal.last_seen_at, at)
+        signal.first_seen_at = min(signal.first_seen_at, at)
+        if signal.service_id is None and item.service_id is not None:
+            signal.service_id = item.service_id
+        if chosen not in candidates or compared != (state.keywords, signal.last_seen_at, signal.service_id):
+            candidates[chosen] = state.candidate()
+        if alert is not None:
+            signal.alert_count += 1
+            if alert.severity == AlertSeverity.CRITICAL and alert.status == AlertStatus.FIRING:
+                signal.critical = True
+            if alert.status == AlertStatus.RESOLVED:
+                plan.took_resolved.add(chosen)
+            plan.alert_members.setdefault(chosen, []).append(alert.pk)
+        else:
+            signal.report_count += 1
+            plan.members.setdefault(chosen, []).append(item.pk)
+    return plan
+
+
+def _plan_row(signal: Signal) -> tuple[Any, ...]:
+    return tuple(getattr(signal, name) for name in _PLAN_COLUMNS)
+
+
+def _still_holds(plan: _Plan, window: timedelta) -> bool:
+    """Whether a plan worked out before the write lock still matches the database: its items are still waiting,
+    its alerts' statuses are the ones it read, and the signals it could join are unchanged (none new, none gone)."""
+    oldest = min([r.created_at for r in plan.reports] + [a.at for a in plan.alerts])
+    if list(_joinable(oldest, window).values_list(*_PLAN_COLUMNS)) != plan.seen:
+        return False
+    waiting_reports = [r.pk for r in plan.reports]
+    if waiting_reports and len(_pairs(Report, "id", "id", unset="grouped_at", among=waiting_reports)) != len(
+        waiting_reports
+    ):
+        return False
+    statuses = {a.pk: a.status for a in plan.alerts}
+    return not statuses or _pairs(Alert, "id", "status", unset="grouped_at", among=list(statuses)) == statuses
+
+
 def _group_batch() -> int:
     now = timezone.now()
     window = group_window()
+    # On SQLite the choices are worked out before the write lock, which is then held only to check that nothing
+    # they depend on changed meanwhile (else they are worked out again) and to write them: webhooks and reports
+    # are not kept waiting while a batch is compared. PostgreSQL plans inside the transaction, on locked rows.
+    early = _plan_batch(now, window) if connection.vendor == "sqlite" else None
+    if early is None and connection.vendor == "sqlite":
+        return 0
     with intake_writer(), transaction.atomic():
-        reports = list(
-            _pending(Report.objects.filter(grouped_at=None).select_related("service")).order_by("created_at", "pk")[
-                :BATCH
-            ]
-        )
-        alerts = list(_pending(Alert.objects.filter(grouped_at=None)).order_by("received_at", "pk")[:BATCH])
-        if not reports and not alerts:
+        plan = early if early is not None and _still_holds(early, window) else _plan_batch(now, window)
+        if plan is None:
             return 0
-        items: list[tuple[datetime, Report | Alert]] = [(r.created_at, r) for r in reports]
-        items += [(a.starts_at if a.starts_at <= now else a.received_at, a) for a in alerts]
-        items.sort(key=lambda pair: (pair[0], isinstance(pair[1], Alert), pair[1].pk))
-        oldest = min(at for at, _ in items)
-        found = Signal.objects.filter(status__in=_JOINABLE, last_seen_at__gte=oldest - window).select_for_update()
-        open_signals = {s.pk: _Open(s, grouping.parse_keywords(s.keywords)) for s in found}
-        members: dict[int, list[int]] = {}
-        alert_members: dict[int, list[int]] = {}
-        for at, item in items:
-            text = _alert_text(item) if isinstance(item, Alert) else _report_text(item)
-            entry = grouping.Item(
-                at=at,
-                text=text,
-                service_id=item.service_id,
-                product_area=item.product_area,
-                group_key=item.group_key if isinstance(item, Alert) else "",
-                severity=item.severity if isinstance(item, Alert) else "",
-            )
-            chosen = grouping.choose(entry, [o.candidate() for o in open_signals.values()], window=window)
-            item_words = grouping.words(text)
-            if chosen is None:
-                signal = Signal.objects.create(
-                    title=(item.title if isinstance(item, Alert) else _report_title(item))[:TITLE_MAX] or "Alert",
-                    service_id=item.service_id,
-                    product_area=item.product_area,
-                    group_key=item.group_key if isinstance(item, Alert) else "",
-                    keywords=grouping.keywords_text(grouping.merge_keywords(frozenset(), item_words)),
-                    first_seen_at=at,
-                    last_seen_at=at,
-                )
-                open_signals[signal.pk] = _Open(signal, grouping.parse_keywords(signal.keywords))
-                chosen = signal.pk
-            state = open_signals[chosen]
-            state.touched = True
+        _write_plan(plan, now)
+    return plan.size
+
+
+def _write_plan(plan: _Plan, now: datetime) -> None:
+    stored: dict[int, int] = {}
+    for key, state in list(plan.signals.items()):
+        if key >= NEW_SIGNAL:
             signal = state.signal
-            state.keywords = grouping.merge_keywords(state.keywords, item_words)
-            signal.last_seen_at = max(signal.last_seen_at, at)
-            signal.first_seen_at = min(signal.first_seen_at, at)
-            if signal.service_id is None and item.service_id is not None:
-                signal.service_id = item.service_id
-            if isinstance(item, Alert):
-                signal.alert_count += 1
-                if item.severity == AlertSeverity.CRITICAL and item.status == AlertStatus.FIRING:
-                    signal.critical = True
-                alert_members.setdefault(chosen, []).append(item.pk)
-            else:
-                signal.report_count += 1
-                members.setdefault(chosen, []).append(item.pk)
-        for signal_id, pks in members.items():
-            incident_id = open_signals[signal_id].signal.incident_id
-            update_ids(Report, pks, {"signal": signal_id, "grouped_at": now, "incident": incident_id})
-        for signal_id, pks in alert_members.items():
-            update_ids(Alert, pks, {"signal": signal_id, "grouped_at": now})
-        touched = [state for state in open_signals.values() if state.touched]
-        for state in touched:
-            state.signal.keywords = grouping.keywords_text(state.keywords)
-        update_each(
-            [state.signal for state in touched],
-            ["last_seen_at", "first_seen_at", "service", "keywords", "report_count", "alert_count", "critical"],
-        )
-        _follow_incidents(touched, members)
-        _resolve_quiet_signals(
-            {s.signal.pk for s in touched if s.signal.alert_count and not s.signal.report_count}, now
-        )
-        _page_if_over_threshold(
-            [s.signal for s in touched if s.signal.status == SignalStatus.OPEN and s.signal.paged_at is None]
-        )
-    return len(items)
+            signal.pk = None
+            signal.keywords = grouping.keywords_text(state.keywords)
+            signal.save(force_insert=True)
+            stored[key] = signal.pk
+            del plan.signals[key]
+            plan.signals[signal.pk] = state
+    for signal_id, pks in plan.members.items():
+        signal_id = stored.get(signal_id, signal_id)
+        incident_id = plan.signals[signal_id].signal.incident_id
+        update_ids(Report, pks, {"signal": signal_id, "grouped_at": now, "incident": incident_id})
+    for signal_id, pks in plan.alert_members.items():
+        update_ids(Alert, pks, {"signal": stored.get(signal_id, signal_id), "grouped_at": now})
+    touched = [state for state in plan.signals.values() if state.touched]
+    known = [state for state in touched if state.signal.pk not in stored.values()]
+    for state in known:
+        state.signal.keywords = grouping.keywords_text(state.keywords)
+    update_each(
+        [state.signal for state in known],
+        ["last_seen_at", "first_seen_at", "service", "keywords", "report_count", "alert_count", "critical"],
+    )
+    members = {stored.get(key, key): pks for key, pks in plan.members.items()}
+    took_resolved = {stored.get(key, key) for key in plan.took_resolved}
+    _follow_incidents(touched, members)
+    _resolve_quiet_signals(
+        {s.signal.pk for s in touched if s.signal.pk in took_resolved and not s.signal.report_count}, now
+    )
+    _page_if_over_threshold(
+        [s.signal for s in touched if s.signal.status == SignalStatus.OPEN and s.signal.paged_at is None]
+    )
 
 
 def _follow_incidents(touched: list[_Open], members: dict[int, list[int]]) -> None:

@@ -376,24 +376,27 @@ def test_resolved_alerts_also_resolve_the_page_they_started(
     assert entry.after == {"state": "resolved", "because": "its alerts all resolved"}
 
 
-def test_alerts_another_request_stored_after_the_first_read_are_found_and_their_status_follows(
+def test_alerts_stored_before_are_read_only_when_the_insert_skipped_some_and_their_status_follows(
     client: Client, personas: Personas, alerts_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from steadyops.incidents import intake_services
 
-    post(client, ALERTMANAGER, am_payload(2), alerts_token)
     real = intake_services._known_alerts
     reads: list[int] = []
 
-    def stale_first(source: str, latest: Any) -> Any:
-        # The first read happens before the write lock: make it miss the rows, as if they were being inserted
-        # by a concurrent request at that moment.
-        reads.append(1)
-        return {} if len(reads) == 1 else real(source, latest)
+    def counted(source: str, latest: Any) -> Any:
+        reads.append(len(latest))
+        return real(source, latest)
 
-    monkeypatch.setattr(intake_services, "_known_alerts", stale_first)
-    response = post(client, ALERTMANAGER, am_payload(2, status="resolved"), alerts_token)
-    assert response.json() == {"received": 2, "created": 0, "updated": 2, "resolved_signals": 1}
-    assert len(reads) == 2
-    assert Alert.objects.count() == 2
+    monkeypatch.setattr(intake_services, "_known_alerts", counted)
+    first = post(client, ALERTMANAGER, am_payload(2), alerts_token)
+    assert first.json() == {"received": 2, "created": 2, "updated": 0, "resolved_signals": 0}
+    assert reads == []
+    # One more alert of the same group, and the two known ones resolved: the insert skips the known ones, which
+    # are then read once, under the write lock.
+    payload = am_payload(3, status="resolved")
+    response = post(client, ALERTMANAGER, payload, alerts_token)
+    assert response.json() == {"received": 3, "created": 1, "updated": 2, "resolved_signals": 1}
+    assert reads == [3]
+    assert Alert.objects.count() == 3
     assert set(Alert.objects.values_list("status", flat=True)) == {"resolved"}
