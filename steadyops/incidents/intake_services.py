@@ -13,11 +13,11 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -67,6 +67,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("steadyops.incidents.intake")
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 WHAT_MAX = 2_000
 URL_MAX = 500
@@ -225,11 +228,12 @@ def _spend_press(user: User) -> None:
 
 
 class IntakeUnavailable(OperationalError):
-    """A report could not be stored (the batch it was written with failed); nothing of it was kept, and a retry
-    is safe. A subclass of OperationalError whose words mark it busy, so pages and the API answer 503."""
+    """A report (or a webhook's alerts) could not be stored: the batch it was written with failed; nothing of it
+    was kept, and a retry is safe. A subclass of OperationalError whose words mark it busy, so pages and the API
+    answer 503."""
 
-    def __init__(self, cause: BaseException | str) -> None:
-        super().__init__(f"database is locked or failing: the report was not stored ({cause})")
+    def __init__(self, cause: BaseException | str, what: str = "the report was") -> None:
+        super().__init__(f"database is locked or failing: {what} not stored ({cause})")
 
 
 @dataclass(frozen=True)
@@ -296,25 +300,29 @@ def _store_reports(batch: list[_CheckedReport]) -> list[Report | RateLimited]:
     return results
 
 
-def _write_batch(batch: list[Pending[_CheckedReport, Report | RateLimited]]) -> None:
-    """Store a batch and hand each request its answer; a batch that fails answers each of its reports
-    IntakeUnavailable (503), after trying them one by one when the failure may have been one report's fault."""
+def _answer(batch: list[Pending[T, R]], store: Callable[[list[T]], list[R]], what: str) -> None:
+    """Store a batch and hand each request its answer; a batch that fails answers each of its items
+    IntakeUnavailable (503), after trying them one by one when the failure may have been one item's fault."""
     try:
-        for pending, result in zip(batch, _store_reports([p.item for p in batch]), strict=True):
+        for pending, result in zip(batch, store([p.item for p in batch]), strict=True):
             pending.result = result
         return
     except Exception as failure:
-        log.warning("a batch of %d reports could not be stored: %s", len(batch), failure, exc_info=True)
+        log.warning("a batch of %d (%s) could not be stored: %s", len(batch), what, failure, exc_info=True)
         if len(batch) == 1 or is_database_busy(failure):
             for pending in batch:
-                pending.result = IntakeUnavailable(failure)
+                pending.result = IntakeUnavailable(failure, what)
             return
     for pending in batch:
         try:
-            [pending.result] = _store_reports([pending.item])
+            [pending.result] = store([pending.item])
         except Exception as failure:
-            log.warning("a report could not be stored: %s", failure)
-            pending.result = IntakeUnavailable(failure)
+            log.warning("%s not stored: %s", what, failure)
+            pending.result = IntakeUnavailable(failure, what)
+
+
+def _write_batch(batch: list[Pending[_CheckedReport, Report | RateLimited]]) -> None:
+    _answer(batch, _store_reports, "the report was")
 
 
 # The most reports one transaction takes (INCIDENTS_REPORT_BATCH; a burst past it is written in several), and how
@@ -515,13 +523,27 @@ def _alert_row(
     }
 
 
+@dataclass(frozen=True)
+class _CheckedAlerts:
+    """A webhook's alerts read and converted for the database, waiting for their batch to be written."""
+
+    actor: Actor
+    source: str
+    group_key: str
+    latest: dict[tuple[str, datetime], ParsedAlert]
+    rows: int
+    inserts: list[tuple[str, list[Any]]]
+    now: datetime
+
+
 def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsReceived:
-    """Store a webhook's alerts in one short transaction: new ones inserted in bulk, known ones (same source,
-    fingerprint and start) updated only when their status changed, so a resend changes nothing. A signal whose
-    alerts are all resolved, which no person reported and nobody took on, is resolved.
+    """Store a webhook's alerts: new ones inserted in bulk, known ones (same source, fingerprint and start)
+    updated only when their status changed, so a resend changes nothing. A signal whose alerts are all resolved,
+    which no person reported and nobody took on, is resolved.
 
     Each token has an admission allowance; past it, RateLimited (the API answers 503 with Retry-After, which
-    Alertmanager retries, where it would drop a 429).
+    Alertmanager retries, where it would drop a 429). Under load, webhooks arriving together are written in one
+    transaction (group commit); when that write fails, IntakeUnavailable (503) and none of the alerts was kept.
     """
     if source not in AlertSource.values:
         raise ValueError(f"unknown alert source {source!r}")
@@ -534,48 +556,99 @@ def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsRece
     for parsed in payload.alerts:
         start = parsed.starts_at or starts.get(parsed.fingerprint) or now
         latest[(parsed.fingerprint, start)] = parsed
-    created = updated = resolved = 0
     # Everything that needs no write lock happens before it: the rows, converted for the database. Under the lock,
     # the insert skips the alerts already stored, and only then are those read.
     new_rows = [_alert_row(source, payload, parsed, key[1], services, now) for key, parsed in latest.items()]
-    inserts = prepare_insert(Alert, new_rows, skip_conflicts=True)
-    with intake_writer(), transaction.atomic():
+    checked = _CheckedAlerts(
+        actor=actor,
+        source=source,
+        group_key=payload.group_key,
+        latest=latest,
+        rows=len(new_rows),
+        inserts=prepare_insert(Alert, new_rows, skip_conflicts=True),
+        now=now,
+    )
+    result: AlertsReceived | RateLimited | BaseException | None
+    if group_commit() and not connection.in_atomic_block:
         try:
-            spend(_token_key(actor), alert_limit())
-        except RateLimited as refused:
-            raise RateLimited(refused.retry_after, ALERTS_FLOOD.format(seconds=refused.retry_after)) from None
-        if not latest:
-            return AlertsReceived(received=0, created=0, updated=0, resolved_signals=0)
-        new_ids = run_insert(inserts)
-        created = len(new_ids)
-        # Alerts stored before (a resend, a status change, or a concurrent copy of this payload a moment ago): a
-        # status to change is compared with the committed one. The rows just inserted here match their payload.
-        known = _known_alerts(source, latest) if created < len(new_rows) else {}
-        changed: list[Alert] = []
-        for key, parsed in latest.items():
-            row = known.get(key)
-            if row is not None and row.status != parsed.status:
-                row.status = parsed.status
-                row.ends_at = parsed.ends_at if parsed.status == AlertStatus.RESOLVED else None
-                row.updated_at = now
-                changed.append(row)
-        if changed:
-            Alert.objects.bulk_update(changed, ["status", "ends_at", "updated_at"], batch_size=BATCH)
-            updated = len(changed)
-            signal_ids = {row.signal_id for row in changed if row.signal_id and row.status == AlertStatus.RESOLVED}
-            resolved = _resolve_quiet_signals(signal_ids, now)
-        if created or updated:
-            first = by_pk(Alert, new_ids[0]) if new_ids else changed[0]
-            assert first is not None, "a row inserted by this transaction"
-            audit.record(
-                actor=actor,
-                action=f"incidents.alerts.{source}",
-                obj=first,
-                after={"received": len(latest), "created": created, "updated": updated, "group_key": payload.group_key},
-            )
+            result = _alert_writer.submit(checked, timeout=WRITER_WAIT_SECONDS)
+        except WriterTimeout as late:
+            raise IntakeUnavailable(late, ALERTS_NOT_STORED) from None
+    else:
+        [result] = _store_alert_batches([checked])
+    if isinstance(result, BaseException):
+        raise result
+    if result is None:
+        raise IntakeUnavailable("the alert writer gave no answer", ALERTS_NOT_STORED)
+    return result
+
+
+ALERTS_NOT_STORED = "the alerts were"
+
+
+def _store_alert_batches(batch: list[_CheckedAlerts]) -> list[AlertsReceived | RateLimited]:
+    """Write the alerts of several webhooks in one transaction (one commit, one fsync), each spending its token's
+    allowance in turn. Returns, in batch order, what each webhook did or its refusal; raises when the transaction
+    fails, and then nothing of the batch was kept."""
+    results: list[AlertsReceived | RateLimited] = []
+    with intake_writer(), transaction.atomic():
+        for checked in batch:
+            try:
+                results.append(_store_alerts(checked))
+            except RateLimited as refused:
+                results.append(RateLimited(refused.retry_after, ALERTS_FLOOD.format(seconds=refused.retry_after)))
+    return results
+
+
+def _store_alerts(checked: _CheckedAlerts) -> AlertsReceived:
+    """One webhook's writes, inside the batch's transaction: RateLimited (before any write) past the allowance."""
+    latest, now = checked.latest, checked.now
+    spend(_token_key(checked.actor), alert_limit())
+    if not latest:
+        return AlertsReceived(received=0, created=0, updated=0, resolved_signals=0)
+    new_ids = run_insert(checked.inserts)
+    created, updated, resolved = len(new_ids), 0, 0
+    # Alerts stored before (a resend, a status change, or a concurrent copy of this payload a moment ago): a status
+    # to change is compared with the committed one. The rows just inserted here match their payload.
+    known = _known_alerts(checked.source, latest) if created < checked.rows else {}
+    changed: list[Alert] = []
+    for key, parsed in latest.items():
+        row = known.get(key)
+        if row is not None and row.status != parsed.status:
+            row.status = parsed.status
+            row.ends_at = parsed.ends_at if parsed.status == AlertStatus.RESOLVED else None
+            row.updated_at = now
+            changed.append(row)
+    if changed:
+        Alert.objects.bulk_update(changed, ["status", "ends_at", "updated_at"], batch_size=BATCH)
+        updated = len(changed)
+        signal_ids = {row.signal_id for row in changed if row.signal_id and row.status == AlertStatus.RESOLVED}
+        resolved = _resolve_quiet_signals(signal_ids, now)
+    if created or updated:
+        first = by_pk(Alert, new_ids[0]) if new_ids else changed[0]
+        assert first is not None, "a row inserted by this transaction"
+        audit.record(
+            actor=checked.actor,
+            action=f"incidents.alerts.{checked.source}",
+            obj=first,
+            after={"received": len(latest), "created": created, "updated": updated, "group_key": checked.group_key},
+        )
     if created:
         request_grouping()
     return AlertsReceived(received=len(latest), created=created, updated=updated, resolved_signals=resolved)
+
+
+def _write_alert_batch(batch: list[Pending[_CheckedAlerts, AlertsReceived | RateLimited]]) -> None:
+    _answer(batch, _store_alert_batches, ALERTS_NOT_STORED)
+
+
+# Webhooks per transaction: each brings up to 1,000 alerts, so fewer than reports.
+_alert_writer: GroupCommit[_CheckedAlerts, AlertsReceived | RateLimited] = GroupCommit(
+    "alert-writer",
+    _write_alert_batch,
+    batch_max=_setting("INCIDENTS_ALERT_BATCH", 16),
+    window_seconds=_setting("INCIDENTS_REPORT_WINDOW_MS", 2) / 1000,
+)
 
 
 def _resolve_quiet_signals(signal_ids: set[int], now: datetime) -> int:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from steadyops.accounts.models import Role, User
 from steadyops.core.models import AuditEntry
-from steadyops.core.rows import by_pk, insert_rows, prepare_insert, run_insert, update_each, update_ids
+from steadyops.core.rows import by_pk, by_unique, insert_rows, prepare_insert, run_insert, update_each, update_ids
 from steadyops.incidents.models.signals import RateBucket
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +47,16 @@ def test_an_unknown_or_malformed_key_gives_none(key: object) -> None:
     User.objects.create_user(username="sam", role=Role.STAKEHOLDER)
     assert by_pk(User, key) is None
     assert User.objects.filter(username="sam").exists()
+
+
+def test_a_row_is_found_by_another_unique_field_and_a_field_that_is_not_unique_is_refused() -> None:
+    user = User.objects.create_user(username="ines", role=Role.OPERATOR, email="ines@example.com")
+    found = by_unique(User, "username", "ines")
+    assert found is not None
+    assert (found.pk, found.email, found.role) == (user.pk, "ines@example.com", Role.OPERATOR)
+    assert by_unique(User, "username", "nobody") is None
+    with pytest.raises(ValueError, match=r"^User\.email is not unique$"):
+        by_unique(User, "email", "ines@example.com")
 
 
 def test_rows_written_with_plain_statements_read_back_as_the_orm_wrote_them() -> None:
