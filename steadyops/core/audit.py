@@ -1,5 +1,6 @@
 """The audit log: every write made through a service function is recorded here, in the same transaction."""
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models, transaction
@@ -51,3 +52,31 @@ def record(
         after=after,
         request_id=actor.request_id,
     )
+
+
+def row(
+    *,
+    actor: Actor,
+    action: str,
+    obj: tuple[type[models.Model], Any, str],
+    after: dict[str, Any] | None,
+    at: datetime,
+    request_id: str,
+) -> dict[str, Any]:
+    """What record() writes, as values by field name for a plain insert (core.rows.insert_rows), on the intake
+    paths that write many entries at once or hold a write lock. obj is (model, primary key, text shown);
+    request_id is the request's, taken in its own thread (a batch is written by another)."""
+    model, pk, shown = obj
+    return {
+        "actor": actor.user.pk if actor.user is not None else None,
+        "actor_label": actor.label[:200],
+        "token": actor.token.pk if actor.token is not None else None,
+        "action": action,
+        "object_type": model._meta.label_lower,
+        "object_id": str(pk),
+        "object_repr": shown[:200],
+        "before": None,
+        "after": after,
+        "request_id": request_id,
+        "created_at": at,
+    }

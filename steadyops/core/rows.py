@@ -6,7 +6,9 @@
   ``Model.objects.get(...)`` would give.
 - ``insert_rows`` (or ``prepare_insert`` then ``run_insert``), ``update_ids`` and ``update_each`` write many rows
   at once for intake and grouping; values go through the backend's own adaptation, so SQLite and PostgreSQL get
-  what the ORM would send.
+  what the ORM would send. ``pairs`` reads one column by another for a list of keys. Inserts, id-list updates
+  and ``pairs`` are written in the driver's own placeholder style and, on SQLite, run on the driver's connection
+  (in the same transaction), which skips Django's rewriting of long statements.
 """
 
 from __future__ import annotations
@@ -111,6 +113,24 @@ class _Columns:
         ]
 
 
+def _native(sql: str) -> str:
+    """sql, written with %s placeholders, in the driver's own style: SQLite's takes ?. Django's SQLite cursor would
+    rewrite the statement with a regular expression on every run, which for a batch of a few thousand parameters
+    costs more than the insert itself, and does so while the write lock is held."""
+    return sql.replace("%s", "?") if connection.vendor == "sqlite" else sql
+
+
+def _execute(sql: str, params: list[Any]) -> Any:
+    """Run a statement written by _native; a cursor to fetch from. On SQLite it goes to the driver directly, in
+    the connection's current transaction (so it does not show in Django's list of queries)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.execute(sql, params)
+    cursor = connection.cursor()
+    cursor.execute(sql, params)
+    return cursor
+
+
 def prepare_insert(
     model: type[Model], rows: list[dict[str, Any]], *, skip_conflicts: bool = False
 ) -> list[tuple[str, list[Any]]]:
@@ -130,18 +150,16 @@ def prepare_insert(
         params = [value for row in chunk for value in columns.adapt(row.values())]
         values = ", ".join([one] * len(chunk))
         sql = f"INSERT INTO {columns.table} ({', '.join(columns.quoted)}) VALUES {values}{conflicts} RETURNING id"  # noqa: S608
-        statements.append((sql, params))
+        statements.append((_native(sql), params))
     return statements
 
 
 def run_insert(statements: list[tuple[str, list[Any]]]) -> list[int]:
     """Run prepared INSERT statements; the ids of the rows inserted, in order."""
     ids: list[int] = []
-    with connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
-            # Rows get increasing ids in the order of VALUES; RETURNING itself promises no order.
-            ids += sorted(int(row[0]) for row in cursor.fetchall())
+    for sql, params in statements:
+        # Rows get increasing ids in the order of VALUES; RETURNING itself promises no order.
+        ids += sorted(int(row[0]) for row in _execute(sql, params).fetchall())
     return ids
 
 
@@ -156,11 +174,10 @@ def update_ids(model: type[Model], ids: list[int], values: dict[str, Any]) -> No
     columns = _Columns(model, list(values))
     assignments = ", ".join(f"{column} = %s" for column in columns.quoted)
     params = columns.adapt(values.values())
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"UPDATE {columns.table} SET {assignments} WHERE id IN ({marks})", [*params, *chunk])  # noqa: S608
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        marks = ", ".join(["%s"] * len(chunk))
+        _execute(_native(f"UPDATE {columns.table} SET {assignments} WHERE id IN ({marks})"), [*params, *chunk])  # noqa: S608
 
 
 def update_each(instances: list[Model], names: list[str]) -> None:
@@ -172,3 +189,16 @@ def update_each(instances: list[Model], names: list[str]) -> None:
     params = [[*columns.adapt(getattr(i, f.attname) for f in columns.fields), i.pk] for i in instances]
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {columns.table} SET {assignments} WHERE id = %s", params)  # noqa: S608
+
+
+def pairs(model: type[Model], key: str, value: str, *, unset: str, among: list[Any]) -> dict[Any, Any]:
+    """key → value (columns) for the rows of model whose column unset is NULL and whose key is among some values
+    (at most a few thousand): one plain statement, for the hot paths where the ORM's query building, or Django's
+    rewriting of a long statement, costs more than the read."""
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(among))
+    sql = (
+        f"SELECT {quote(key)}, {quote(value)} FROM {quote(model._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(unset)} IS NULL AND {quote(key)} IN ({marks})"
+    )
+    return dict(_execute(_native(sql), among).fetchall())

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, connection, transaction
-from django.db.models import Case, F, Model, When
+from django.db.models import Case, F, TextField, When
 from django.db.models.fields.json import KT
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from steadyops.accounts.models import Membership, Team
 from steadyops.catalog.models import Service
@@ -32,7 +33,7 @@ from steadyops.core import audit, permissions
 from steadyops.core.actor import Actor
 from steadyops.core.busy import is_database_busy
 from steadyops.core.models import AuditEntry
-from steadyops.core.rows import by_pk, insert_rows, prepare_insert, run_insert, update_each, update_ids
+from steadyops.core.rows import by_pk, insert_rows, pairs, prepare_insert, run_insert, update_each, update_ids
 from steadyops.incidents import grouping
 from steadyops.incidents.alertmanager import ParsedAlert, Payload
 from steadyops.incidents.group_commit import GroupCommit, Pending, WriterTimeout
@@ -75,6 +76,9 @@ WHAT_MAX = 2_000
 URL_MAX = 500
 AREA_MAX = 100
 BATCH = 500
+# Reports, and alerts, one grouping transaction takes at most: large, because each batch reads and checks the open
+# signals once, whatever its size.
+GROUP_BATCH = 2_000
 TITLE_MAX = 200
 # Control characters other than tab and newline: PostgreSQL refuses NUL in text, and none belong in a report.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -271,19 +275,14 @@ def _store_reports(batch: list[_CheckedReport]) -> list[Report | RateLimited]:
         insert_rows(
             AuditEntry,
             [
-                {
-                    "actor": p.actor.user.pk if p.actor.user is not None else None,
-                    "actor_label": p.actor.label[:200],
-                    "token": p.actor.token.pk if p.actor.token is not None else None,
-                    "action": "incidents.report",
-                    "object_type": Report._meta.label_lower,
-                    "object_id": str(row.pk),
-                    "object_repr": str(row)[:200],
-                    "before": None,
-                    "after": {"source": row.source},
-                    "request_id": p.request_id,
-                    "created_at": now,
-                }
+                audit.row(
+                    actor=p.actor,
+                    action="incidents.report",
+                    obj=(Report, row.pk, str(row)),
+                    after={"source": row.source},
+                    at=now,
+                    request_id=p.request_id,
+                )
                 for p, row in zip(admitted, rows, strict=True)
             ],
         )
@@ -460,21 +459,7 @@ def _token_key(actor: Actor) -> str:
 def _service_ids(alerts: Iterable[ParsedAlert]) -> dict[str, int]:
     """The ids of the live services the alerts name, by slug."""
     slugs = sorted({alert.service_slug for alert in alerts if alert.service_slug})
-    return _pairs(Service, "slug", "id", unset="archived_at", among=slugs) if slugs else {}
-
-
-def _pairs(model: type[Model], key: str, value: str, *, unset: str, among: list[Any]) -> dict[Any, Any]:
-    """key → value for the rows of model whose column unset is NULL and whose key is among some values (at most a
-    batch): one plain statement, for the hot paths where the ORM's query building costs more than the read."""
-    quote = connection.ops.quote_name
-    marks = ", ".join(["%s"] * len(among))
-    sql = (
-        f"SELECT {quote(key)}, {quote(value)} FROM {quote(model._meta.db_table)} "  # noqa: S608
-        f"WHERE {quote(unset)} IS NULL AND {quote(key)} IN ({marks})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, among)
-        return dict(cursor.fetchall())
+    return pairs(Service, "slug", "id", unset="archived_at", among=slugs) if slugs else {}
 
 
 def _open_starts(source: str, fingerprints: set[str]) -> dict[str, datetime]:
@@ -528,12 +513,15 @@ class _CheckedAlerts:
     """A webhook's alerts read and converted for the database, waiting for their batch to be written."""
 
     actor: Actor
+    request_id: str
     source: str
     group_key: str
     latest: dict[tuple[str, datetime], ParsedAlert]
     rows: int
     inserts: list[tuple[str, list[Any]]]
     now: datetime
+    # How the audit log shows the payload's first alert (its title, or its fingerprint).
+    first_shown: str
 
 
 def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsReceived:
@@ -561,12 +549,14 @@ def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsRece
     new_rows = [_alert_row(source, payload, parsed, key[1], services, now) for key, parsed in latest.items()]
     checked = _CheckedAlerts(
         actor=actor,
+        request_id=actor.request_id,
         source=source,
         group_key=payload.group_key,
         latest=latest,
         rows=len(new_rows),
         inserts=prepare_insert(Alert, new_rows, skip_conflicts=True),
         now=now,
+        first_shown=(new_rows[0]["title"] or new_rows[0]["fingerprint"]) if new_rows else "",
     )
     result: AlertsReceived | RateLimited | BaseException | None
     if group_commit() and not connection.in_atomic_block:
@@ -625,13 +615,25 @@ def _store_alerts(checked: _CheckedAlerts) -> AlertsReceived:
         signal_ids = {row.signal_id for row in changed if row.signal_id and row.status == AlertStatus.RESOLVED}
         resolved = _resolve_quiet_signals(signal_ids, now)
     if created or updated:
-        first = by_pk(Alert, new_ids[0]) if new_ids else changed[0]
-        assert first is not None, "a row inserted by this transaction"
-        audit.record(
-            actor=checked.actor,
-            action=f"incidents.alerts.{checked.source}",
-            obj=first,
-            after={"received": len(latest), "created": created, "updated": updated, "group_key": checked.group_key},
+        # The entry names the first alert written: the first row of the payload when all were new (ids follow the
+        # rows' order), else the first row inserted or changed.
+        first: Alert | None = changed[0] if not new_ids else None
+        if new_ids and created < checked.rows:
+            first = by_pk(Alert, new_ids[0])
+        shown = str(first) if first is not None else checked.first_shown
+        after = {"received": len(latest), "created": created, "updated": updated, "group_key": checked.group_key}
+        insert_rows(
+            AuditEntry,
+            [
+                audit.row(
+                    actor=checked.actor,
+                    action=f"incidents.alerts.{checked.source}",
+                    obj=(Alert, new_ids[0] if new_ids else changed[0].pk, shown),
+                    after=after,
+                    at=now,
+                    request_id=checked.request_id,
+                )
+            ],
         )
     if created:
         request_grouping()
@@ -772,21 +774,38 @@ _PENDING_ALERT_COLUMNS = (
 
 
 def _pending_alerts(now: datetime) -> list[_PendingAlert]:
+    # The time comes as the database stores it and is converted once per distinct value: the alerts of a burst
+    # share a handful of times, and converting each row's cost more than reading it.
     rows = (
         _pending(Alert.objects.filter(grouped_at=None))
         .annotate(
-            at=Case(When(starts_at__lte=now, then=F("starts_at")), default=F("received_at")),
+            at=Case(When(starts_at__lte=now, then=F("starts_at")), default=F("received_at"), output_field=TextField()),
             alertname=KT("labels__alertname"),
             description=KT("annotations__description"),
         )
         .order_by("received_at", "pk")
-        .values_list(*_PENDING_ALERT_COLUMNS)[:BATCH]
+        .values_list(*_PENDING_ALERT_COLUMNS)[:GROUP_BATCH]
     )
+    times: dict[Any, datetime] = {}
     result = []
-    for pk, at, title, alertname, description, *placed in rows:
+    for pk, stored_at, title, alertname, description, *placed in rows:
+        at = times.get(stored_at)
+        if at is None:
+            at = times[stored_at] = _stored_time(stored_at)
         text = " ".join(str(part) for part in (title, alertname, description) if part)
         result.append(_PendingAlert(pk, at, title, text, *placed))
     return result
+
+
+def _stored_time(value: Any) -> datetime:
+    """A time column read without conversion: PostgreSQL's driver gives an aware datetime, SQLite the text Django
+    stores (UTC)."""
+    if isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        raise ValueError(f"not a stored time: {value!r}")
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, connection.timezone)
 
 
 def group_pending(*, limit: int = 20_000) -> int:
@@ -800,7 +819,7 @@ def group_pending(*, limit: int = 20_000) -> int:
     while total < limit:
         done = _group_batch()
         total += done
-        if done < BATCH:
+        if done < GROUP_BATCH:
             # A batch that was not full took everything there was: no need to look again.
             break
     return total
@@ -860,7 +879,9 @@ def _joinable(oldest: datetime, window: timedelta) -> Any:
 def _plan_batch(now: datetime, window: timedelta) -> _Plan | None:
     """Read up to a batch of ungrouped reports and alerts and the signals they may join, and choose for each."""
     reports = list(
-        _pending(Report.objects.filter(grouped_at=None).select_related("service")).order_by("created_at", "pk")[:BATCH]
+        _pending(Report.objects.filter(grouped_at=None).select_related("service")).order_by("created_at", "pk")[
+            :GROUP_BATCH
+        ]
     )
     alerts = _pending_alerts(now)
     if not reports and not alerts:
@@ -885,47 +906,22 @@ def _plan_batch(now: datetime, window: timedelta) -> _Plan | None:
     # again only when an item changed what grouping compares.
     words_of: dict[str, frozenset[str]] = {}
     candidates = {key: state.candidate() for key, state in signals.items()}
+    # An item placed exactly like the one before it (same time, text, service, area and group), which joined an
+    # existing signal, joins that signal again: joining only made that signal a better match and changed no other.
+    last_place: tuple[Any, ...] | None = None
+    last_joined: int | None = None
     for at, item in items:
         alert = item if isinstance(item, _PendingAlert) else None
         text = item.text if isinstance(item, _PendingAlert) else _report_text(item)
-        entry = grouping.Item(
-            at=at,
-            text=text,
-            service_id=item.service_id,
-            product_area=item.product_area,
-            group_key=alert.group_key if alert is not None else "",
-            severity=alert.severity if alert is not None else "",
-        )
-        chosen = grouping.choose(entry, candidates.values(), window=window)
-        item_words = words_of.get(text)
-        if item_words is None:
-            item_words = words_of[text] = grouping.words(text)
-        if chosen is None:
-            chosen = NEW_SIGNAL + sum(1 for key in signals if key >= NEW_SIGNAL)
-            title = item.title if isinstance(item, _PendingAlert) else _report_title(item)
-            signal = Signal(
-                title=title[:TITLE_MAX] or "Alert",
-                service_id=item.service_id,
-                product_area=item.product_area,
-                group_key=entry.group_key,
-                first_seen_at=at,
-                last_seen_at=at,
-            )
-            # The key stands in for the id in grouping's comparisons until the signal is stored.
-            signal.pk = chosen
-            signals[chosen] = _Open(signal, grouping.merge_keywords(frozenset(), item_words))
-        state = signals[chosen]
-        state.touched = True
-        signal = state.signal
-        compared = (state.keywords, signal.last_seen_at, signal.service_id)
-        if not item_words <= state.keywords:
-            state.keywords = grouping.merge_keywords(state.keywords, item_words)
-        signal.last_seen_at = max(signal.last_seen_at, at)
-        signal.first_seen_at = min(signal.first_seen_at, at)
-        if signal.service_id is None and item.service_id is not None:
-            signal.service_id = item.service_id
-        if chosen not in candidates or compared != (state.keywords, signal.last_seen_at, signal.service_id):
-            candidates[chosen] = state.candidate()
+        group_key = alert.group_key if alert is not None else ""
+        place = (at, text, item.service_id, item.product_area, group_key)
+        if last_joined is not None and place == last_place:
+            chosen = last_joined
+            signal = signals[chosen].signal
+        else:
+            chosen, joined = _join(signals, candidates, words_of, (at, item, text, group_key), window)
+            signal = signals[chosen].signal
+            last_place, last_joined = place, chosen if joined else None
         if alert is not None:
             signal.alert_count += 1
             if alert.severity == AlertSeverity.CRITICAL and alert.status == AlertStatus.FIRING:
@@ -939,6 +935,53 @@ def _plan_batch(now: datetime, window: timedelta) -> _Plan | None:
     return plan
 
 
+def _join(
+    signals: dict[int, _Open],
+    candidates: dict[int, grouping.Candidate],
+    words_of: dict[str, frozenset[str]],
+    placed: tuple[datetime, Report | _PendingAlert, str, str],
+    window: timedelta,
+) -> tuple[int, bool]:
+    """The signal an item joins (a new one, with a key from NEW_SIGNAL up, when none fits), with what the item
+    changes on it; and whether it joined one that was there already."""
+    at, item, text, group_key = placed
+    entry = grouping.Item(
+        at=at, text=text, service_id=item.service_id, product_area=item.product_area, group_key=group_key
+    )
+    chosen = grouping.choose(entry, candidates.values(), window=window)
+    joined = chosen is not None
+    item_words = words_of.get(text)
+    if item_words is None:
+        item_words = words_of[text] = grouping.words(text)
+    if chosen is None:
+        chosen = NEW_SIGNAL + sum(1 for key in signals if key >= NEW_SIGNAL)
+        title = item.title if isinstance(item, _PendingAlert) else _report_title(item)
+        signal = Signal(
+            title=title[:TITLE_MAX] or "Alert",
+            service_id=item.service_id,
+            product_area=item.product_area,
+            group_key=group_key,
+            first_seen_at=at,
+            last_seen_at=at,
+        )
+        # The key stands in for the id in grouping's comparisons until the signal is stored.
+        signal.pk = chosen
+        signals[chosen] = _Open(signal, grouping.merge_keywords(frozenset(), item_words))
+    state = signals[chosen]
+    state.touched = True
+    signal = state.signal
+    compared = (state.keywords, signal.last_seen_at, signal.service_id)
+    if not item_words <= state.keywords:
+        state.keywords = grouping.merge_keywords(state.keywords, item_words)
+    signal.last_seen_at = max(signal.last_seen_at, at)
+    signal.first_seen_at = min(signal.first_seen_at, at)
+    if signal.service_id is None and item.service_id is not None:
+        signal.service_id = item.service_id
+    if chosen not in candidates or compared != (state.keywords, signal.last_seen_at, signal.service_id):
+        candidates[chosen] = state.candidate()
+    return chosen, joined
+
+
 def _plan_row(signal: Signal) -> tuple[Any, ...]:
     return tuple(getattr(signal, name) for name in _PLAN_COLUMNS)
 
@@ -950,12 +993,12 @@ def _still_holds(plan: _Plan, window: timedelta) -> bool:
     if list(_joinable(oldest, window).values_list(*_PLAN_COLUMNS)) != plan.seen:
         return False
     waiting_reports = [r.pk for r in plan.reports]
-    if waiting_reports and len(_pairs(Report, "id", "id", unset="grouped_at", among=waiting_reports)) != len(
+    if waiting_reports and len(pairs(Report, "id", "id", unset="grouped_at", among=waiting_reports)) != len(
         waiting_reports
     ):
         return False
     statuses = {a.pk: a.status for a in plan.alerts}
-    return not statuses or _pairs(Alert, "id", "status", unset="grouped_at", among=list(statuses)) == statuses
+    return not statuses or pairs(Alert, "id", "status", unset="grouped_at", among=list(statuses)) == statuses
 
 
 def _group_batch() -> int:

@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from steadyops.accounts.models import Role, User
 from steadyops.core.models import AuditEntry
-from steadyops.core.rows import by_pk, by_unique, insert_rows, prepare_insert, run_insert, update_each, update_ids
+from steadyops.core.rows import (
+    by_pk,
+    by_unique,
+    insert_rows,
+    pairs,
+    prepare_insert,
+    run_insert,
+    update_each,
+    update_ids,
+)
 from steadyops.incidents.models.signals import RateBucket
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +113,12 @@ def test_an_insert_that_skips_conflicts_returns_only_the_rows_it_wrote() -> None
     ids = run_insert(statements)
     assert [RateBucket.objects.get(pk=pk).key for pk in ids] == ["fresh"]
     assert RateBucket.objects.get(key="taken").tokens == 1
+
+
+def test_pairs_reads_one_column_by_another_among_some_values_where_a_column_is_unset() -> None:
+    kept = User.objects.create_user(username="kept", role=Role.VIEWER)
+    User.objects.create_user(username="other", role=Role.VIEWER)
+    gone = User.objects.create_user(username="gone", role=Role.VIEWER, last_login=timezone.now())
+    found = pairs(User, "username", "id", unset="last_login", among=["kept", "gone", "nobody", "x' OR '1'='1"])
+    assert found == {"kept": kept.pk}
+    assert gone.pk not in found.values()

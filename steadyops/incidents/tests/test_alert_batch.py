@@ -11,6 +11,7 @@ from django.test import Client
 
 from steadyops.core.actor import Actor
 from steadyops.core.models import AuditEntry
+from steadyops.core.requestid import end_request, start_request
 from steadyops.incidents import intake_services
 from steadyops.incidents.alertmanager import parse_alertmanager
 from steadyops.incidents.group_commit import Pending
@@ -35,9 +36,13 @@ def checked(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> Any:
     def make(count: int, status: str = "firing", group: str = '{}:{alertname="HighErrors"}') -> Any:
         monkeypatch.setattr(intake_services, "_store_alert_batches", hand)
         actor = Actor(user=personas.operator_a)
-        intake_services.receive_alerts(
-            actor=actor, payload=parse_alertmanager(am_payload(count, status, group)), source="alertmanager"
-        )
+        start_request(f"webhook-{len(handed) + count}-{status}")
+        try:
+            intake_services.receive_alerts(
+                actor=actor, payload=parse_alertmanager(am_payload(count, status, group)), source="alertmanager"
+            )
+        finally:
+            end_request()
         monkeypatch.undo()
         return handed.pop()
 
@@ -60,7 +65,25 @@ def test_webhooks_of_one_batch_are_written_in_order_and_a_later_one_sees_an_earl
         ("fp0001", "resolved"),
         ("fp0002", "resolved"),
     ]
-    assert AuditEntry.objects.filter(action="incidents.alerts.alertmanager").count() == 2
+    # One entry per webhook that wrote something, naming its first alert written and its request (taken in the
+    # request's thread: a batch is written by another).
+    stored = dict(Alert.objects.values_list("fingerprint", "pk"))
+    entries = AuditEntry.objects.filter(action="incidents.alerts.alertmanager").order_by("pk")
+    assert [(e.object_id, e.object_repr, e.request_id, e.after) for e in entries] == [
+        (
+            str(stored["fp0000"]),
+            "Checkout answers 5xx",
+            "webhook-2-firing",
+            {"received": 2, "created": 2, "updated": 0, "group_key": '{}:{alertname="HighErrors"}'},
+        ),
+        (
+            str(stored["fp0002"]),
+            "Checkout answers 5xx",
+            "webhook-3-resolved",
+            {"received": 3, "created": 1, "updated": 2, "group_key": '{}:{alertname="HighErrors"}'},
+        ),
+    ]
+    assert {e.actor_id for e in entries} == {first.actor.user.pk}
 
 
 def test_a_webhook_past_its_tokens_allowance_is_refused_within_the_batch_and_the_others_kept(

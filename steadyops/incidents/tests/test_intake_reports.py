@@ -13,7 +13,7 @@ from steadyops.catalog.models import Service
 from steadyops.core.actor import Actor
 from steadyops.core.models import AuditEntry
 from steadyops.incidents import intake_services
-from steadyops.incidents.models.signals import RateBucket, Report, Signal, SignalStatus
+from steadyops.incidents.models.signals import Alert, RateBucket, Report, Signal, SignalStatus
 from steadyops.incidents.ratelimit import RateLimited
 from steadyops.testing.personas import Personas
 
@@ -217,3 +217,45 @@ def test_me_too_needs_exactly_one_problem(personas: Personas) -> None:
     with pytest.raises(ValidationError):
         intake_services.me_too(actor=Actor(user=personas.viewer))
     assert Report.objects.count() == 0
+
+
+def test_reports_that_say_nothing_stay_apart_however_alike(personas: Personas) -> None:
+    # Alike in every way grouping compares, but with no words, service or area to join on: each is its own signal.
+    now = timezone.now()
+    Report.objects.bulk_create([Report(reporter=personas.stakeholder, created_at=now) for _ in range(3)])
+    assert intake_services.group_pending() == 3
+    assert sorted(Signal.objects.values_list("report_count", flat=True)) == [1, 1, 1]
+
+
+def test_alike_reports_after_one_that_joined_a_signal_join_it_too(personas: Personas) -> None:
+    now = timezone.now()
+    signal = Signal.objects.create(
+        title="Checkout is down", keywords="checkout", first_seen_at=now, last_seen_at=now, report_count=1
+    )
+    Report.objects.bulk_create(
+        [Report(reporter=personas.stakeholder, what="checkout down", created_at=now) for _ in range(4)]
+    )
+    assert intake_services.group_pending() == 4
+    signal.refresh_from_db()
+    assert (signal.report_count, signal.keywords) == (5, "checkout")
+    assert set(Report.objects.values_list("signal_id", flat=True)) == {signal.pk}
+
+
+def test_an_alert_starting_in_the_future_counts_from_its_arrival() -> None:
+    now = timezone.now()
+    group = '{}:{alertname="HighErrors"}'
+    signal = Signal.objects.create(title="Errors", group_key=group, first_seen_at=now, last_seen_at=now, alert_count=1)
+    alert = Alert.objects.create(
+        source="alertmanager",
+        fingerprint="clock-ahead",
+        title="Errors",
+        starts_at=now + timedelta(days=1),
+        group_key=group,
+        received_at=now,
+        updated_at=now,
+    )
+    assert intake_services.group_pending() == 1
+    alert.refresh_from_db()
+    signal.refresh_from_db()
+    assert alert.signal_id == signal.pk
+    assert (signal.alert_count, signal.last_seen_at) == (2, now)
