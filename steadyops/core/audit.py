@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from steadyops.core.actor import Actor
 from steadyops.core.models import AuditEntry
@@ -41,16 +42,15 @@ def record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must be called inside the transaction that makes the change")
     return AuditEntry.objects.create(
-        actor=actor.user,
-        actor_label=actor.label[:200],
-        token=actor.token,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        before=before,
-        after=after,
-        request_id=actor.request_id,
+        **row(
+            actor=actor,
+            action=action,
+            obj=(type(obj), obj.pk, str(obj)),
+            before=before,
+            after=after,
+            at=timezone.now(),
+            request_id=actor.request_id,
+        )
     )
 
 
@@ -62,20 +62,22 @@ def row(
     after: dict[str, Any] | None,
     at: datetime,
     request_id: str,
+    before: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What record() writes, as values by field name for a plain insert (core.rows.insert_rows), on the intake
-    paths that write many entries at once or hold a write lock. obj is (model, primary key, text shown);
-    request_id is the request's, taken in its own thread (a batch is written by another)."""
+    """One entry's values by field name: what record() writes, and what the intake paths insert with plain
+    statements (core.rows.insert_rows) when they write many entries at once or hold a write lock. obj is (model,
+    primary key, text shown); request_id is the request's, taken in its own thread (a batch is written by
+    another)."""
     model, pk, shown = obj
     return {
-        "actor": actor.user.pk if actor.user is not None else None,
+        "actor_id": actor.user.pk if actor.user is not None else None,
         "actor_label": actor.label[:200],
-        "token": actor.token.pk if actor.token is not None else None,
+        "token_id": actor.token.pk if actor.token is not None else None,
         "action": action,
         "object_type": model._meta.label_lower,
         "object_id": str(pk),
         "object_repr": shown[:200],
-        "before": None,
+        "before": before,
         "after": after,
         "request_id": request_id,
         "created_at": at,

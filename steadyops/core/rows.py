@@ -120,15 +120,16 @@ def _native(sql: str) -> str:
     return sql.replace("%s", "?") if connection.vendor == "sqlite" else sql
 
 
-def _execute(sql: str, params: list[Any]) -> Any:
-    """Run a statement written by _native; a cursor to fetch from. On SQLite it goes to the driver directly, in
-    the connection's current transaction (so it does not show in Django's list of queries)."""
+def _execute(sql: str, params: list[Any]) -> list[Any]:
+    """Run a statement written by _native; the rows it returns (none for a write without RETURNING). On SQLite it
+    goes to the driver directly, in the connection's current transaction (so it does not show in Django's list of
+    queries)."""
     if connection.vendor == "sqlite":
         connection.ensure_connection()
-        return connection.connection.execute(sql, params)
-    cursor = connection.cursor()
-    cursor.execute(sql, params)
-    return cursor
+        return connection.connection.execute(sql, params).fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def prepare_insert(
@@ -159,7 +160,7 @@ def run_insert(statements: list[tuple[str, list[Any]]]) -> list[int]:
     ids: list[int] = []
     for sql, params in statements:
         # Rows get increasing ids in the order of VALUES; RETURNING itself promises no order.
-        ids += sorted(int(row[0]) for row in _execute(sql, params).fetchall())
+        ids += sorted(int(row[0]) for row in _execute(sql, params))
     return ids
 
 
@@ -195,10 +196,12 @@ def pairs(model: type[Model], key: str, value: str, *, unset: str, among: list[A
     """key → value (columns) for the rows of model whose column unset is NULL and whose key is among some values
     (at most a few thousand): one plain statement, for the hot paths where the ORM's query building, or Django's
     rewriting of a long statement, costs more than the read."""
+    if not among:
+        return {}
     quote = connection.ops.quote_name
     marks = ", ".join(["%s"] * len(among))
     sql = (
         f"SELECT {quote(key)}, {quote(value)} FROM {quote(model._meta.db_table)} "  # noqa: S608
         f"WHERE {quote(unset)} IS NULL AND {quote(key)} IN ({marks})"
     )
-    return dict(_execute(_native(sql), among).fetchall())
+    return dict(_execute(_native(sql), among))

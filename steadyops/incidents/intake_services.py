@@ -459,7 +459,7 @@ def _token_key(actor: Actor) -> str:
 def _service_ids(alerts: Iterable[ParsedAlert]) -> dict[str, int]:
     """The ids of the live services the alerts name, by slug."""
     slugs = sorted({alert.service_slug for alert in alerts if alert.service_slug})
-    return pairs(Service, "slug", "id", unset="archived_at", among=slugs) if slugs else {}
+    return pairs(Service, "slug", "id", unset="archived_at", among=slugs)
 
 
 def _open_starts(source: str, fingerprints: set[str]) -> dict[str, datetime]:
@@ -992,13 +992,11 @@ def _still_holds(plan: _Plan, window: timedelta) -> bool:
     oldest = min([r.created_at for r in plan.reports] + [a.at for a in plan.alerts])
     if list(_joinable(oldest, window).values_list(*_PLAN_COLUMNS)) != plan.seen:
         return False
-    waiting_reports = [r.pk for r in plan.reports]
-    if waiting_reports and len(pairs(Report, "id", "id", unset="grouped_at", among=waiting_reports)) != len(
-        waiting_reports
-    ):
+    waiting = [r.pk for r in plan.reports]
+    if len(pairs(Report, "id", "id", unset="grouped_at", among=waiting)) != len(waiting):
         return False
     statuses = {a.pk: a.status for a in plan.alerts}
-    return not statuses or pairs(Alert, "id", "status", unset="grouped_at", among=list(statuses)) == statuses
+    return pairs(Alert, "id", "status", unset="grouped_at", among=list(statuses)) == statuses
 
 
 def _group_batch() -> int:

@@ -122,3 +122,4 @@ def test_pairs_reads_one_column_by_another_among_some_values_where_a_column_is_u
     found = pairs(User, "username", "id", unset="last_login", among=["kept", "gone", "nobody", "x' OR '1'='1"])
     assert found == {"kept": kept.pk}
     assert gone.pk not in found.values()
+    assert pairs(User, "username", "id", unset="last_login", among=[]) == {}
