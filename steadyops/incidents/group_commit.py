@@ -3,8 +3,9 @@
 A request thread hands over its item and waits; the writer takes everything queued, writes it in one transaction
 and answers each item once that transaction has committed. At rest an item is written at once. Under load (the
 last batch held more than one item) the writer first waits a short window, while the process's other request
-threads finish checking theirs, so that one commit (one fsync) serves many requests. The database sees one writer
-per process, not one per thread.
+threads finish checking theirs, so that one commit (one fsync) serves many requests. The window ends early once
+every thread that hands items to this writer is waiting on it: nobody is left to join, and waiting longer would
+only leave the process idle. The database sees one writer per process, not one per thread.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -53,6 +55,9 @@ class GroupCommit(Generic[T, R]):
         self._ready = threading.Condition(threading.Lock())
         self._queue: list[Pending[T, R]] = []
         self._idle = False
+        self._gathering = False
+        # The threads that have handed items over (the web process's request threads, learned as they come).
+        self._callers: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
         self._thread: threading.Thread | None = None
         self._pid = 0
 
@@ -65,7 +70,8 @@ class GroupCommit(Generic[T, R]):
             if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
                 self._start()
             self._queue.append(pending)
-            if self._idle:
+            self._callers.add(threading.current_thread())
+            if self._idle or self._gathering:
                 self._ready.notify()
         if not pending.done.acquire(timeout=timeout):
             with self._ready:
@@ -83,6 +89,8 @@ class GroupCommit(Generic[T, R]):
         self._pid = os.getpid()
         self._queue = []
         self._idle = False
+        self._gathering = False
+        self._callers = weakref.WeakSet()
         self._thread = threading.Thread(target=self._run, name=f"steadyops-{self._name}", daemon=True)
         self._thread.start()
 
@@ -93,14 +101,27 @@ class GroupCommit(Generic[T, R]):
                 self._ready.wait()
             self._idle = False
         if self._last_batch > 1:
-            # Requests arrive faster than commits complete: let the ones being checked join this batch. Arrivals
-            # meanwhile only queue (the writer is not idle), so nobody is woken for nothing.
-            time.sleep(self._window)
+            # Requests arrive faster than commits complete: let the ones being checked join this batch.
+            self._gather()
         with self._ready:
             batch = self._queue[: self._batch_max]
             del self._queue[: self._batch_max]
         self._last_batch = len(batch)
         return batch
+
+    def _gather(self) -> None:
+        """Wait up to the window for more items, but not once every caller thread still alive has one queued."""
+        deadline = time.monotonic() + self._window
+        with self._ready:
+            self._gathering = True
+            try:
+                while len(self._queue) < min(self._batch_max, sum(1 for t in self._callers if t.is_alive())):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return
+                    self._ready.wait(left)
+            finally:
+                self._gathering = False
 
     def _run(self) -> None:
         while True:

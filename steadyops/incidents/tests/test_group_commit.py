@@ -4,6 +4,8 @@ gets its own result, and a caller is never left waiting without an answer."""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -108,3 +110,97 @@ def test_a_batch_that_raises_answers_each_caller_with_the_failure_and_the_writer
     assert str(failed) == "disk full"
     assert writer.submit(2, timeout=10) == 2
     assert calls == [[1], [2]]
+
+
+class Timed:
+    """A write_batch that records each batch and when it was written; the first batch waits for a gate."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[list[int], float]] = []
+        self.gate = threading.Event()
+        self.first_started = threading.Event()
+
+    def __call__(self, batch: list[Pending[int, int]]) -> None:
+        self.batches.append(([pending.item for pending in batch], time.monotonic()))
+        if len(self.batches) == 1:
+            self.first_started.set()
+            self.gate.wait(10)
+        for pending in batch:
+            pending.result = pending.item
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "the writer did not get there"
+        time.sleep(0.001)
+
+
+def under_load(writer: GroupCommit[int, int], recorder: Timed, callers: list[threading.Thread]) -> None:
+    """Bring the writer under load: a first batch held at the gate while the callers queue their first items, so
+    that those are written together and the batch after them gathers."""
+    first = threading.Thread(target=writer.submit, args=(1,), kwargs={"timeout": 10})
+    first.start()
+    assert recorder.first_started.wait(10)
+    for thread in callers:
+        thread.start()
+    wait_until(lambda: len(writer._queue) == len(callers))
+    recorder.gate.set()
+    first.join(10)
+
+
+def test_a_batch_under_load_is_written_as_soon_as_every_caller_is_waiting() -> None:
+    recorder = Timed()
+    # A window far longer than the test: only the early end can write the gathered batch in time.
+    writer: GroupCommit[int, int] = GroupCommit("test-writer", recorder, batch_max=100, window_seconds=60)
+    second_round = threading.Event()
+    results: dict[int, object] = {}
+
+    def caller(item: int) -> None:
+        results[item] = writer.submit(item, timeout=10)
+        second_round.wait(10)
+        results[item + 100] = writer.submit(item + 100, timeout=10)
+
+    threads = [threading.Thread(target=caller, args=(item,)) for item in (2, 3)]
+    under_load(writer, recorder, threads)
+    wait_until(lambda: len(results) == 2)
+    second_round.set()
+    for thread in threads:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in threads)
+    assert [sorted(items) for items, _ in recorder.batches] == [[1], [2, 3], [102, 103]]
+    assert results == {2: 2, 3: 3, 102: 102, 103: 103}
+
+
+def test_a_batch_under_load_waits_the_window_for_a_caller_still_at_work() -> None:
+    recorder = Timed()
+    writer: GroupCommit[int, int] = GroupCommit("test-writer", recorder, batch_max=100, window_seconds=0.3)
+    second_round = threading.Event()
+    busy_caller_done = threading.Event()
+    results: dict[int, object] = {}
+    submitted_at: dict[int, float] = {}
+
+    def caller(item: int) -> None:
+        results[item] = writer.submit(item, timeout=10)
+        second_round.wait(10)
+        submitted_at[item + 100] = time.monotonic()
+        results[item + 100] = writer.submit(item + 100, timeout=10)
+
+    def busy_caller() -> None:
+        # Submits once, then stays alive doing something else: the writer cannot know it will not submit again.
+        results[4] = writer.submit(4, timeout=10)
+        busy_caller_done.wait(10)
+
+    threads = [threading.Thread(target=caller, args=(item,)) for item in (2, 3)]
+    busy = threading.Thread(target=busy_caller)
+    under_load(writer, recorder, [*threads, busy])
+    wait_until(lambda: len(results) == 3)
+    second_round.set()
+    for thread in threads:
+        thread.join(10)
+    busy_caller_done.set()
+    busy.join(10)
+    assert [sorted(items) for items, _ in recorder.batches] == [[1], [2, 3, 4], [102, 103]]
+    # The last batch was written a whole window after its first item arrived, not before.
+    assert recorder.batches[2][1] - min(submitted_at.values()) >= 0.3
+    assert results == {2: 2, 3: 3, 4: 4, 102: 102, 103: 103}
