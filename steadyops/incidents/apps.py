@@ -17,7 +17,7 @@ class IncidentsConfig(AppConfig):
         NavItem("Triage queue", "incidents_triage", PRACTICE, allowed("can_triage_signals")),
         NavItem("On call now", "incidents_oncall_now", PRACTICE, allowed("can_view")),
         NavItem("Escalation policies", "incidents_escalation_list", PRACTICE, allowed("is_operator")),
-        NavItem("Pages sent", "incidents_oncall_page_list", PRACTICE, allowed("is_operator")),
+        NavItem("Recent pages", "incidents_oncall_page_list", PRACTICE, allowed("is_operator")),
         NavItem("Incident numbers", "incidents_metrics", PRACTICE, allowed("can_view")),
         NavItem("Panic presses", "incidents_presses", PRACTICE, allowed("can_view")),
         NavItem("Incident subscriptions", "incidents_subscriptions", PRACTICE, allowed("can_view")),

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from steadyops.accounts.models import Role, Team, User
 from steadyops.catalog.models import Service
@@ -144,6 +145,12 @@ class StakeholderUpdateForm(forms.Form):
     text = forms.CharField(
         label="Anything else (optional)", max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The time is read in the site's zone, which is not always the reader's.
+        field = self.fields["next_update_by"]
+        field.help_text = f"{field.help_text} In {timezone.get_current_timezone_name()} time."
 
 
 class IncidentFilterForm(forms.Form):

@@ -238,13 +238,14 @@ def test_it_lets_the_paged_operator_answer_from_the_page_and_from_the_signed_lin
     sign_in(page, live_server.url, personas.operator_a)
     page.goto("/")
     nav = page.get_by_role("navigation", name="Main")
-    nav.get_by_role("link", name="Pages sent").click()
+    nav.get_by_role("link", name="Recent pages").click()
     page.wait_for_url(re.compile(r".*/oncall/pages/$"))
     assert [row[1:] for row in _rows(page)] == [
         ["Disk almost full on db-1", "Waiting for someone to answer", "—"],
         ["Checkout errors above 5%", "Waiting for someone to answer", "—"],
     ]
     screenshot(page, "oncall-page-list")
+    expect(page.get_by_role("columnheader", name="When (UTC)")).to_be_visible()
     page.get_by_role("row", name=re.compile("Checkout errors above 5%")).get_by_role("link").click()
     page.wait_for_url(re.compile(rf".*/oncall/pages/{first.pk}/$"))
     main = page.locator("main")
@@ -253,7 +254,7 @@ def test_it_lets_the_paged_operator_answer_from_the_page_and_from_the_signed_lin
     expect(main.locator("p.lead")).to_contain_text("if nobody answers.")
     expect(main.get_by_text("Why: Checkout errors since 14:05")).to_be_visible()
     assert main.locator("ol li").all_inner_texts() == [
-        "whoever is on call in Platform primary, wait 10 minutes",
+        "Whoever is on call in Platform primary, wait 10 minutes",
         "Admin, wait 10 minutes",
     ]
     assert [row[1:] for row in _rows(page)] == [["Operator A", "1", "1"]]
@@ -293,7 +294,7 @@ def test_it_lets_the_paged_operator_answer_from_the_page_and_from_the_signed_lin
 
     sign_in(page, live_server.url, personas.operator_a)
     page.goto("/")
-    nav.get_by_role("link", name="Pages sent").click()
+    nav.get_by_role("link", name="Recent pages").click()
     page.wait_for_url(re.compile(r".*/oncall/pages/$"))
     assert [row[1:] for row in _rows(page)] == [
         ["Disk almost full on db-1", "Someone is on it", "Operator A"],
@@ -320,7 +321,7 @@ def test_it_shows_a_stakeholder_who_is_on_call_but_no_way_to_change_it(browser_p
     page.goto("/")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Escalation policies")).to_have_count(0)
-    expect(nav.get_by_role("link", name="Pages sent")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Recent pages")).to_have_count(0)
     nav.get_by_role("link", name="On call now").click()
     page.wait_for_url(re.compile(r".*/oncall/$"))
     main = page.locator("main")

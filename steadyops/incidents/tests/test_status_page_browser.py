@@ -74,6 +74,9 @@ def test_it_shows_sales_the_status_on_a_phone(browser_page: Any, live_server: An
     text = page.inner_text("main")
     assert "There is one problem right now." in text
     assert "We know and are fixing it; PayPal works." in text
+    # Times name their zone: the site's (UTC here), which need not be the reader's.
+    incident.refresh_from_db()
+    assert f"Next update by\n{timezone.localtime(incident.next_update_due_at):%a %-d %b, %H:%M} UTC" in text
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "incident-status-page-phone")
     page.get_by_role("link", name="More about this problem").click()
