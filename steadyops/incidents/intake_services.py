@@ -85,6 +85,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 PRESSED_AGAIN = "You pressed the button a moment ago; we have your report. Try again in {seconds} seconds."
 ALERTS_FLOOD = "Too many alert requests from this token at once; nothing was stored. Retry after {seconds} seconds."
+# The choices' values, once (each read of `.values` builds a new list).
+_CUSTOMERS = frozenset(Customers.values)
+_REPORT_SOURCES = frozenset(ReportSource.values)
+_ALERT_SOURCES = frozenset(AlertSource.values)
 # Signals still collecting, and signals already handled whose incident new reports should follow.
 _JOINABLE = (SignalStatus.OPEN, SignalStatus.PAGED, SignalStatus.ACCEPTED, SignalStatus.MERGED)
 
@@ -367,9 +371,9 @@ def record_report(
         "where_url": _where(where_url),
         "product_area": _clean(product_area, "product_area", AREA_MAX, single_line=True),
     }
-    if customers not in Customers.values:
+    if customers not in _CUSTOMERS:
         raise ValidationError({"customers": "Choose one, a few, many, or I don't know."})
-    if source not in ReportSource.values:
+    if source not in _REPORT_SOURCES:
         raise ValidationError({"source": "Unknown source."})
     if service is not None and service.archived_at is not None:
         raise ValidationError({"service": "This service is archived; choose another or leave it empty."})
@@ -533,7 +537,7 @@ def receive_alerts(*, actor: Actor, payload: Payload, source: str) -> AlertsRece
     Alertmanager retries, where it would drop a 429). Under load, webhooks arriving together are written in one
     transaction (group commit); when that write fails, IntakeUnavailable (503) and none of the alerts was kept.
     """
-    if source not in AlertSource.values:
+    if source not in _ALERT_SOURCES:
         raise ValueError(f"unknown alert source {source!r}")
     now = timezone.now()
     services = _service_ids(payload.alerts)
