@@ -12,7 +12,7 @@ def group_signals() -> None:
 
     Returns nothing, so the task queue stores no result: nobody reads it, and under a burst this task runs several
     times a second."""
-    from steadyops.incidents.intake_services import group_pending
+    from steadyops.incidents.grouping_services import group_pending
 
     group_pending()
 
@@ -20,6 +20,6 @@ def group_signals() -> None:
 @db_periodic_task(crontab(minute="*"))
 def group_signals_catch_up() -> None:
     """The same, every minute: whatever a lost wake or a killed worker left ungrouped is grouped here."""
-    from steadyops.incidents.intake_services import group_pending
+    from steadyops.incidents.grouping_services import group_pending
 
     group_pending()

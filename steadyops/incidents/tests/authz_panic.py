@@ -10,7 +10,7 @@ from steadyops.accounts.models import User
 from steadyops.catalog import services as catalog
 from steadyops.catalog.models import Service
 from steadyops.core.actor import Actor
-from steadyops.incidents import incident_services, intake_services
+from steadyops.incidents import grouping_services, incident_services, intake_services
 from steadyops.incidents.models import Incident, IncidentStatus, Report, Signal
 from steadyops.testing.authz import OPERATOR_PAGE, SIGNED_IN_PAGE, Case, by_role, everyone
 from steadyops.testing.personas import Personas
@@ -41,7 +41,7 @@ def build_services(personas: Personas) -> tuple[Service, Service]:
 def press(user: User, **fields: Any) -> Report:
     """A press of the panic button by user, grouped into its signal at once."""
     report = intake_services.record_report(actor=Actor(user=user), **fields)
-    intake_services.group_pending()
+    grouping_services.group_pending()
     report.refresh_from_db()
     return report
 

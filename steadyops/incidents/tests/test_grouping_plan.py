@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from steadyops.incidents import intake_services
+from steadyops.incidents import grouping_services
 from steadyops.incidents.models.signals import Alert, Signal, SignalStatus
 
 pytestmark = [
@@ -55,7 +55,7 @@ class Plans:
 
 @pytest.fixture
 def plans(monkeypatch: pytest.MonkeyPatch) -> Plans:
-    real = intake_services._plan_batch
+    real = grouping_services._plan_batch
     recorded = Plans()
 
     def planned(*args: Any) -> Any:
@@ -65,14 +65,14 @@ def plans(monkeypatch: pytest.MonkeyPatch) -> Plans:
             recorded.after_first()
         return plan
 
-    monkeypatch.setattr(intake_services, "_plan_batch", planned)
+    monkeypatch.setattr(grouping_services, "_plan_batch", planned)
     return recorded
 
 
 def test_a_plan_nothing_changed_under_is_written_as_worked_out(plans: Plans) -> None:
     signal = open_signal()
     alert = pending_alert("fp1")
-    assert intake_services.group_pending() == 1
+    assert grouping_services.group_pending() == 1
     assert len(plans.made) == 1
     alert.refresh_from_db()
     signal.refresh_from_db()
@@ -85,7 +85,7 @@ def test_a_signal_declined_after_planning_is_not_joined_the_batch_is_worked_out_
     signal = open_signal()
     alert = pending_alert("fp1")
     plans.after_first = lambda: Signal.objects.filter(pk=signal.pk).update(status=SignalStatus.DECLINED)
-    assert intake_services.group_pending() == 1
+    assert grouping_services.group_pending() == 1
     assert len(plans.made) == 2  # the plan that no longer held, and the one written
     alert.refresh_from_db()
     signal.refresh_from_db()
@@ -98,7 +98,7 @@ def test_alerts_grouped_by_another_worker_after_planning_are_not_grouped_twice(p
     signal = open_signal()
     alert = pending_alert("fp1")
     plans.after_first = lambda: Alert.objects.filter(pk=alert.pk).update(signal=signal, grouped_at=timezone.now())
-    assert intake_services.group_pending() == 0
+    assert grouping_services.group_pending() == 0
     assert plans.made[1] is None
     signal.refresh_from_db()
     assert signal.alert_count == 1
@@ -112,7 +112,7 @@ def test_a_critical_alert_resolved_after_planning_pages_nobody(plans: Plans, mon
     monkeypatch.setattr(oncall_services, "start_paging", lambda **kwargs: pages.append(kwargs))
     alert = pending_alert("fp1", severity="critical")
     plans.after_first = lambda: Alert.objects.filter(pk=alert.pk).update(status="resolved")
-    assert intake_services.group_pending() == 1
+    assert grouping_services.group_pending() == 1
     assert len(plans.made) == 2
     alert.refresh_from_db()
     created = Signal.objects.get(pk=alert.signal_id)
@@ -123,7 +123,7 @@ def test_a_critical_alert_resolved_after_planning_pages_nobody(plans: Plans, mon
 def test_new_signals_of_one_batch_are_stored_with_their_counts_and_words(plans: Plans) -> None:
     for index in range(3):
         pending_alert(f"fp{index}")
-    assert intake_services.group_pending() == 3
+    assert grouping_services.group_pending() == 3
     signal = Signal.objects.get()
     assert signal.alert_count == 3
     assert signal.group_key == GROUP

@@ -12,7 +12,7 @@ from django.utils import timezone
 from steadyops.catalog.models import Service
 from steadyops.core.actor import Actor
 from steadyops.core.models import AuditEntry
-from steadyops.incidents import intake_services
+from steadyops.incidents import grouping_services, intake_services
 from steadyops.incidents.models.signals import Alert, RateBucket, Report, Signal, SignalStatus
 from steadyops.incidents.ratelimit import RateLimited
 from steadyops.testing.personas import Personas
@@ -190,10 +190,10 @@ def test_group_pending_groups_everything_left_ungrouped(personas: Personas, chec
         [Report(reporter=personas.stakeholder, service=checkout, created_at=now) for _ in range(1_200)]
     )
     assert intake_services.pending_count() == 1_200
-    assert intake_services.group_pending() == 1_200
+    assert grouping_services.group_pending() == 1_200
     assert intake_services.pending_count() == 0
     assert Signal.objects.get().report_count == 1_200
-    assert intake_services.group_pending() == 0
+    assert grouping_services.group_pending() == 0
 
 
 def test_me_too_joins_the_signal_and_counts_toward_paging(
@@ -223,7 +223,7 @@ def test_reports_that_say_nothing_stay_apart_however_alike(personas: Personas) -
     # Alike in every way grouping compares, but with no words, service or area to join on: each is its own signal.
     now = timezone.now()
     Report.objects.bulk_create([Report(reporter=personas.stakeholder, created_at=now) for _ in range(3)])
-    assert intake_services.group_pending() == 3
+    assert grouping_services.group_pending() == 3
     assert sorted(Signal.objects.values_list("report_count", flat=True)) == [1, 1, 1]
 
 
@@ -235,7 +235,7 @@ def test_alike_reports_after_one_that_joined_a_signal_join_it_too(personas: Pers
     Report.objects.bulk_create(
         [Report(reporter=personas.stakeholder, what="checkout down", created_at=now) for _ in range(4)]
     )
-    assert intake_services.group_pending() == 4
+    assert grouping_services.group_pending() == 4
     signal.refresh_from_db()
     assert (signal.report_count, signal.keywords) == (5, "checkout")
     assert set(Report.objects.values_list("signal_id", flat=True)) == {signal.pk}
@@ -254,7 +254,7 @@ def test_an_alert_starting_in_the_future_counts_from_its_arrival() -> None:
         received_at=now,
         updated_at=now,
     )
-    assert intake_services.group_pending() == 1
+    assert grouping_services.group_pending() == 1
     alert.refresh_from_db()
     signal.refresh_from_db()
     assert alert.signal_id == signal.pk

@@ -73,9 +73,9 @@ def test_it_escapes_hostile_text_in_the_triage_queue(world: World) -> None:
     assert client.post("/panic", {"what": "<script>alert(1)</script>"}).status_code == 302
     operator = Client()
     operator.force_login(world.personas.operator_a)
-    from steadyops.incidents import intake_services
+    from steadyops.incidents import grouping_services
 
-    intake_services.group_pending()
+    grouping_services.group_pending()
     page = operator.get(reverse("incidents_triage")).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

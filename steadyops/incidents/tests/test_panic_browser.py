@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from steadyops.accounts.models import Role, Team
 from steadyops.core.actor import Actor
-from steadyops.incidents import incident_services, intake_services
+from steadyops.incidents import grouping_services, incident_services
 from steadyops.incidents.models import Incident, Report
 from steadyops.incidents.tests.authz_panic import build_services
 from steadyops.testing.browser import screenshot, sign_in, watch_console
@@ -65,7 +65,7 @@ def test_it_takes_a_press_from_a_phone_and_brings_back_plain_words(browser_page:
         sales,
     )
 
-    intake_services.group_pending()
+    grouping_services.group_pending()
     page.context.clear_cookies()
     sign_in(page, live_server.url, personas.operator_b)
     page.goto("/incidents/triage/")
