@@ -211,7 +211,6 @@ def main() -> None:
             if ungrouped == 0:
                 break
             time.sleep(1)
-        grouped_after = time.monotonic()
         signals = database.execute("SELECT COUNT(*) FROM incidents_signal").fetchone()[0]
         database.close()
     finally:
@@ -251,7 +250,6 @@ def main() -> None:
         heading="Incidents: panic reports (`bench/panic_reports.py`)",
     )
     shutil.rmtree(data_dir, ignore_errors=True)
-    del grouped_after
     if missing or ungrouped:
         raise SystemExit("some answered reports are missing or ungrouped")
 
