@@ -167,3 +167,26 @@ def next_handoff(schedule: Schedule[T], at: datetime) -> datetime | None:
     if not schedule.members:
         return None
     return shift_start(schedule, max(shift_index(schedule, at) + 1, 0))
+
+
+def whole_span(
+    schedule: Schedule[T], covers: Sequence[Cover[T]], start: datetime, end: datetime
+) -> tuple[datetime, datetime]:
+    """The stretch to ask shifts_between for so that the shifts under way at start and at end come out whole: from
+    the beginning of the turn or cover running at start to the end of the one running at end. Pass the covers
+    around start and end; ask for the covers of the wider stretch before computing its shifts."""
+    begin, finish = start.astimezone(UTC), end.astimezone(UTC)
+    if finish <= begin:
+        return begin, finish
+    last = finish - timedelta(microseconds=1)
+    if schedule.members:
+        begin = min(begin, shift_start(schedule, max(shift_index(schedule, begin), 0)))
+        handoff = next_handoff(schedule, last)
+        if handoff is not None:
+            finish = max(finish, handoff)
+    for each in covers:
+        if each.starts_at <= start < each.ends_at:
+            begin = min(begin, each.starts_at.astimezone(UTC))
+        if each.starts_at <= last < each.ends_at:
+            finish = max(finish, each.ends_at.astimezone(UTC))
+    return begin, finish

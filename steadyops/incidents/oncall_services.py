@@ -140,6 +140,15 @@ def shifts(rotation: Rotation, start: datetime, end: datetime) -> list[Shift[Use
     return schedule_maths.shifts_between(schedule_of(rotation), _covers(rotation, start, end), start, end)
 
 
+def whole_shifts(rotation: Rotation, start: datetime, end: datetime) -> list[Shift[User]]:
+    """The rotation's shifts that overlap start to end, overrides cut in, each whole: the one under way at start
+    from its real beginning, the one running at end to its real end (not cut at the edges, as shifts() does)."""
+    schedule = schedule_of(rotation)
+    begin, finish = schedule_maths.whole_span(schedule, _covers(rotation, start, end), start, end)
+    found = schedule_maths.shifts_between(schedule, _covers(rotation, begin, finish), begin, finish)
+    return [shift for shift in found if shift.ends_at > start and shift.starts_at < end]
+
+
 def rotations_with_schedule(now: datetime | None = None) -> Any:
     """Current rotations with their members and the overrides around now, ready for on_call() without more queries."""
     now = _now(now)

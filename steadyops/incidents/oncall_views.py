@@ -117,7 +117,7 @@ def rotation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "rotation": rotation,
         "members": services._members(rotation),
         "on_call": services.on_call(rotation, now),
-        "shifts": services.shifts(rotation, now, now + timedelta(days=DETAIL_DAYS)),
+        "shifts": services.whole_shifts(rotation, now, now + timedelta(days=DETAIL_DAYS)),
         "overrides": overrides,
         "zone": services.zone_of(rotation),
         "can_manage": permissions.can_manage_oncall(request.user, rotation.team),

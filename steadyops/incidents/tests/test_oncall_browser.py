@@ -90,12 +90,13 @@ def test_it_sets_up_a_weekly_rotation_and_a_cover_through_the_forms(browser_page
         f"starting {starts_on.day} {starts_on:%b %Y}."
     )
     assert main.locator("ol li").all_inner_texts() == ["Operator A", "Admin"]
-    week_2, week_3 = _handoff(starts_on + timedelta(days=14)), _handoff(starts_on + timedelta(days=21))
-    rows = _rows(page)
-    # The first row starts now and the last ends in 14 days: only their other ends are fixed.
-    assert [(who, until) for who, _, until in rows[:1]] == [("Admin", _shown(week_2))]
-    assert rows[1] == ["Operator A", _shown(week_2), _shown(week_3)]
-    assert [(who, since) for who, since, _ in rows[2:]] == [("Admin", _shown(week_3))]
+    week_1, week_2, week_3, week_4 = (_handoff(starts_on + timedelta(days=days)) for days in (7, 14, 21, 28))
+    # Whole shifts: the one under way from its hand-off, the last one of the 14 days to its end.
+    assert _rows(page) == [
+        ["Admin", _shown(week_1), _shown(week_2)],
+        ["Operator A", _shown(week_2), _shown(week_3)],
+        ["Admin", _shown(week_3), _shown(week_4)],
+    ]
     expect(page.get_by_text("Nobody covers for anyone at the moment.")).to_be_visible()
     screenshot(page, "oncall-rotation-detail")
 
@@ -122,10 +123,12 @@ def test_it_sets_up_a_weekly_rotation_and_a_cover_through_the_forms(browser_page
     )
     expect(main.get_by_role("status")).to_have_text("Operator A covers Platform primary for that time.")
     expect(main.locator("p.lead")).to_contain_text("On call now: Operator A.")
-    rows = _rows(page)
-    assert [(who, until) for who, _, until in rows[:1]] == [("Operator A covering", _shown(ends))]
-    assert rows[1:3] == [["Admin", _shown(ends), _shown(week_2)], ["Operator A", _shown(week_2), _shown(week_3)]]
-    assert [(who, since) for who, since, _ in rows[3:]] == [("Admin", _shown(week_3))]
+    assert _rows(page) == [
+        ["Operator A covering", _shown(starts), _shown(ends)],
+        ["Admin", _shown(ends), _shown(week_2)],
+        ["Operator A", _shown(week_2), _shown(week_3)],
+        ["Admin", _shown(week_3), _shown(week_4)],
+    ]
     cover = main.locator("ul li").filter(has_text="Holiday swap")
     expect(cover).to_contain_text(f"Operator A from {_shown(starts)} until {_shown(ends)} — Holiday swap")
     expect(cover.get_by_role("button", name="Take back")).to_be_visible()

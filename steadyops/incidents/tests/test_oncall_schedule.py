@@ -21,6 +21,7 @@ from steadyops.incidents.oncall import (
     shift_start,
     shifts_between,
     turn_at,
+    whole_span,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -143,6 +144,39 @@ def test_it_refuses_an_unknown_period_or_a_custom_period_without_hours():
 
 def test_it_returns_no_shifts_for_an_empty_window():
     assert shifts_between(daily(["ann"]), [], utc(2025, 4, 2), utc(2025, 4, 1)) == []
+
+
+def test_the_whole_span_reaches_back_to_the_turn_under_way_and_on_to_the_end_of_the_last():
+    schedule = daily(["ann", "bob"])
+    # 09:00 CEST is 07:00 UTC; ann's turn began on 1 April at 07:00 and bob's ends on 3 April at 07:00.
+    assert whole_span(schedule, [], utc(2025, 4, 1, 12, 0), utc(2025, 4, 2, 12, 0)) == (
+        utc(2025, 4, 1, 7, 0),
+        utc(2025, 4, 3, 7, 0),
+    )
+    # A window that ends exactly at a hand-off needs nothing more at that end.
+    assert whole_span(schedule, [], utc(2025, 4, 1, 12, 0), utc(2025, 4, 2, 7, 0)) == (
+        utc(2025, 4, 1, 7, 0),
+        utc(2025, 4, 2, 7, 0),
+    )
+
+
+def test_the_whole_span_follows_covers_running_at_either_edge():
+    schedule = daily(["ann", "bob"])
+    early = Cover(who="dan", starts_at=utc(2025, 3, 31, 20, 0), ends_at=utc(2025, 4, 1, 14, 0))
+    late = Cover(who="eve", starts_at=utc(2025, 4, 2, 10, 0), ends_at=utc(2025, 4, 5, 10, 0))
+    begin, finish = whole_span(schedule, [early, late], utc(2025, 4, 1, 12, 0), utc(2025, 4, 2, 12, 0))
+    assert (begin, finish) == (utc(2025, 3, 31, 20, 0), utc(2025, 4, 5, 10, 0))
+    found = shifts_between(schedule, [early, late], begin, finish)
+    assert [(s.who, s.starts_at, s.ends_at, s.override) for s in found] == [
+        ("dan", utc(2025, 3, 31, 20, 0), utc(2025, 4, 1, 14, 0), True),
+        ("ann", utc(2025, 4, 1, 14, 0), utc(2025, 4, 2, 7, 0), False),
+        ("bob", utc(2025, 4, 2, 7, 0), utc(2025, 4, 2, 10, 0), False),
+        ("eve", utc(2025, 4, 2, 10, 0), utc(2025, 4, 5, 10, 0), True),
+    ]
+
+
+def test_the_whole_span_of_an_empty_window_is_that_window():
+    assert whole_span(daily(["ann"]), [], utc(2025, 4, 2), utc(2025, 4, 1)) == (utc(2025, 4, 2), utc(2025, 4, 1))
 
 
 instants = st.datetimes(min_value=datetime(2025, 3, 29), max_value=datetime(2027, 12, 31), timezones=st.just(UTC))
