@@ -384,7 +384,11 @@ def _act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, "Thank you: the paging has stopped, everyone sees you are on it.")
         else:
             services.resolve_page(page=page, user=request.user, via="page")
-            messages.success(request, "The page is marked resolved.")
+            said = "The page is marked resolved; nobody else will be paged for it."
+            if page.incident is not None and page.incident.is_open:
+                # Resolving a page stops the paging; the incident, and what everyone is told, stays open.
+                said += f" {page.incident.key} is still open: resolve it on its page once customers are fine."
+            messages.success(request, said)
     except services.PageAlreadyClosed as done:
         messages.info(request, str(done))
     return redirect_after_form(request, reverse("incidents_oncall_page_detail", kwargs={"pk": pk}))

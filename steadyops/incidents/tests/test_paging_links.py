@@ -15,6 +15,7 @@ from steadyops.incidents import incident_services
 from steadyops.incidents import oncall_services as services
 from steadyops.incidents.models.incidents import TimelineEntry
 from steadyops.incidents.models.oncall import Page, PageLinkUse, PageState
+from steadyops.incidents.tests.authz_incidents import build_services, declare
 from steadyops.incidents.tests.authz_oncall import build_policy, build_rotation
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,25 @@ def test_it_resolves_once_and_says_already_done_on_reuse(personas, page):
     page.refresh_from_db()
     assert page.state == PageState.RESOLVED
     assert page.resolved_by == personas.operator_a
+
+
+def test_resolving_a_page_says_its_incident_is_still_open(personas):
+    rotation = build_rotation(personas, members=[personas.operator_a])
+    policy = build_policy(personas, [services.StepInput(wait_minutes=5, rotation=rotation)], repeat=1)
+    incident = declare(personas, build_services(personas)[:1])
+    by_link = services.page_now(actor=Actor(user=personas.admin), reason="Checkout", policy=policy, incident=incident)
+    on_page = services.page_now(actor=Actor(user=personas.admin), reason="Checkout", policy=policy, incident=incident)
+    done = Client().post(_path(services.signed_link(by_link, "resolve", personas.operator_a)))
+    assert b"INC-1 is still open: resolve it on its page once customers are fine." in done.content
+    client = Client()
+    client.force_login(personas.operator_a)
+    answered = client.post(f"/incidents/oncall/pages/{on_page.pk}/resolve/", follow=True)
+    assert [str(m) for m in answered.context["messages"]] == [
+        "The page is marked resolved; nobody else will be paged for it. "
+        "INC-1 is still open: resolve it on its page once customers are fine."
+    ]
+    incident.refresh_from_db()
+    assert incident.is_open
 
 
 def test_it_refuses_a_tampered_link(personas, page):
