@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import socket
 import threading
 import time
@@ -80,6 +81,9 @@ class SmtpServer:
     def start(self) -> None:
         if self._controller is not None:
             return
+        # aiosmtpd tells of every connection at INFO, from its own thread, also after the test that opened it ended
+        # and its captured output was closed; only its warnings and errors are worth a line.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         controller = Controller(_CollectingHandler(self), hostname=self.host, port=self.port)
         controller.start()
         self._controller = controller
