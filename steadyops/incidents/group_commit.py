@@ -54,8 +54,8 @@ class GroupCommit(Generic[T, R]):
         self._last_batch = 0
         self._ready = threading.Condition(threading.Lock())
         self._queue: list[Pending[T, R]] = []
-        self._idle = False
-        self._gathering = False
+        # The writer waits on _ready (idle, or gathering a batch): a new item must wake it.
+        self._waiting = False
         # The threads that have handed items over (the web process's request threads, learned as they come).
         self._callers: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
         self._thread: threading.Thread | None = None
@@ -71,7 +71,7 @@ class GroupCommit(Generic[T, R]):
                 self._start()
             self._queue.append(pending)
             self._callers.add(threading.current_thread())
-            if self._idle or self._gathering:
+            if self._waiting:
                 self._ready.notify()
         if not pending.done.acquire(timeout=timeout):
             with self._ready:
@@ -88,8 +88,7 @@ class GroupCommit(Generic[T, R]):
     def _start(self) -> None:
         self._pid = os.getpid()
         self._queue = []
-        self._idle = False
-        self._gathering = False
+        self._waiting = False
         self._callers = weakref.WeakSet()
         self._thread = threading.Thread(target=self._run, name=f"steadyops-{self._name}", daemon=True)
         self._thread.start()
@@ -97,9 +96,9 @@ class GroupCommit(Generic[T, R]):
     def _take(self) -> list[Pending[T, R]]:
         with self._ready:
             while not self._queue:
-                self._idle = True
+                self._waiting = True
                 self._ready.wait()
-            self._idle = False
+            self._waiting = False
         if self._last_batch > 1:
             # Requests arrive faster than commits complete: let the ones being checked join this batch.
             self._gather()
@@ -113,7 +112,7 @@ class GroupCommit(Generic[T, R]):
         """Wait up to the window for more items, but not once every caller thread still alive has one queued."""
         deadline = time.monotonic() + self._window
         with self._ready:
-            self._gathering = True
+            self._waiting = True
             try:
                 while len(self._queue) < min(self._batch_max, sum(1 for t in self._callers if t.is_alive())):
                     left = deadline - time.monotonic()
@@ -121,7 +120,7 @@ class GroupCommit(Generic[T, R]):
                         return
                     self._ready.wait(left)
             finally:
-                self._gathering = False
+                self._waiting = False
 
     def _run(self) -> None:
         while True:

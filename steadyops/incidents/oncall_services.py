@@ -832,6 +832,14 @@ def acknowledge_page(*, page: Page, user: User, via: str = "page", now: datetime
     return page
 
 
+def still_open(page: Page) -> str:
+    """After a page is resolved, what is left to do: its incident, when still open, is resolved on its own page
+    (with its update for everyone), not by resolving the page. Empty when nothing is left."""
+    if page.incident is None or not page.incident.is_open:
+        return ""
+    return f"{page.incident.key} is still open: resolve it on its page once customers are fine."
+
+
 def resolve_page(*, page: Page, user: User, via: str = "page", now: datetime | None = None) -> Page:
     """The problem behind the page is resolved: the escalation stops for good.
 

@@ -384,11 +384,8 @@ def _act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, "Thank you: the paging has stopped, everyone sees you are on it.")
         else:
             services.resolve_page(page=page, user=request.user, via="page")
-            said = "The page is marked resolved; nobody else will be paged for it."
-            if page.incident is not None and page.incident.is_open:
-                # Resolving a page stops the paging; the incident, and what everyone is told, stays open.
-                said += f" {page.incident.key} is still open: resolve it on its page once customers are fine."
-            messages.success(request, said)
+            left = services.still_open(page)
+            messages.success(request, f"The page is marked resolved; nobody else will be paged for it. {left}".strip())
     except services.PageAlreadyClosed as done:
         messages.info(request, str(done))
     return redirect_after_form(request, reverse("incidents_oncall_page_detail", kwargs={"pk": pk}))
@@ -429,4 +426,5 @@ def page_action(request: HttpRequest, action: str, token: str) -> HttpResponse:
         context["already"] = str(done)
         return render(request, "incidents/page_action_done.html", context)
     link.page.refresh_from_db()
+    context["still_open"] = services.still_open(link.page)
     return render(request, "incidents/page_action_done.html", context)
