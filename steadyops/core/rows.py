@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
+import orjson
 from django.db import connection, connections, router
 from django.db.models import DateTimeField, Field, JSONField, Model
 
@@ -92,8 +93,16 @@ def _converter(field: Any) -> Callable[[Any], Any] | None:
 
         return adapt
     if isinstance(field, JSONField):
+        if connection.vendor == "sqlite" and field.encoder is None:
+            # JSON text written by orjson (compact, UTF-8 as is), at about a tenth of the standard library's cost
+            # per value; encoding each alert's labels and annotations was a tenth of an alert webhook's time.
+            return _json_text
         return lambda value: ops.adapt_json_value(value, field.encoder)
     return None
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 class _Columns:
@@ -102,15 +111,20 @@ class _Columns:
     def __init__(self, model: type[Model], names: list[str]) -> None:
         quote = connection.ops.quote_name
         self.fields: list[Field[Any, Any]] = [model._meta.get_field(name) for name in names]  # type: ignore[misc]
-        self.converters = [_converter(f) for f in self.fields]
+        # Only the columns whose type needs an adaptation: for the alerts of a webhook, 6 of 16 values per row.
+        self.converters = [(i, c) for i, c in enumerate(map(_converter, self.fields)) if c is not None]
         self.table = quote(model._meta.db_table)
         self.quoted = [quote(f.column) for f in self.fields]
 
     def adapt(self, values: Iterable[Any]) -> list[Any]:
-        return [
-            value if convert is None or value is None else convert(value)
-            for value, convert in zip(values, self.converters, strict=True)
-        ]
+        adapted = list(values)
+        if len(adapted) != len(self.fields):
+            raise ValueError(f"expected {len(self.fields)} values, got {len(adapted)}")
+        for index, convert in self.converters:
+            value = adapted[index]
+            if value is not None:
+                adapted[index] = convert(value)
+        return adapted
 
 
 def _native(sql: str) -> str:

@@ -57,6 +57,38 @@ def test_it_maps_labels_to_severity_service_and_title() -> None:
     assert payload.group_key == "g"
 
 
+def _one_alert(**alert: Any) -> dict[str, Any]:
+    return {"version": "4", "alerts": [{"startsAt": "2026-01-31T10:00:00Z", **alert}]}
+
+
+def test_labels_and_annotations_become_text() -> None:
+    plain = alertmanager.parse_alertmanager(_one_alert(labels={"alertname": "Down"}, annotations={"summary": "S"}))
+    assert (plain.alerts[0].labels, plain.alerts[0].annotations) == ({"alertname": "Down"}, {"summary": "S"})
+    mixed = alertmanager.parse_alertmanager(
+        _one_alert(labels={"replicas": 3, "up": False, "ratio": 0.5, "none": None, "long": "x" * 2_500})
+    )
+    assert mixed.alerts[0].labels == {"replicas": "3", "up": "false", "ratio": "0.5", "none": "", "long": "x" * 2_000}
+
+
+@pytest.mark.parametrize(
+    ("alert", "message"),
+    [
+        ({"labels": {"n" * 101: "v"}}, f"alerts[1].labels: the name {'n' * 40!r} is longer than 100"),
+        ({"labels": {"a": ["b"]}}, "alerts[1].labels.a: expected text."),
+        ({"annotations": "text"}, "alerts[1].annotations: expected an object of names to text values."),
+        ({"endsAt": "soon"}, "alerts[1].endsAt: 'soon' is not a time such as 2025-01-31T10:00:00Z."),
+        ({"startsAt": None}, "alerts[1].startsAt is missing."),
+    ],
+)
+def test_a_refused_alert_is_named_by_its_position(alert: dict[str, Any], message: str) -> None:
+    good = {"startsAt": "2026-01-31T10:00:00Z"}
+    with pytest.raises(PayloadError) as refused:
+        alertmanager.parse_alertmanager({"version": "4", "alerts": [good, {**good, **alert}]})
+    assert str(refused.value).startswith(message)
+    with pytest.raises(PayloadError, match=r"^alerts\[0\]: expected an object\.$"):
+        alertmanager.parse_alertmanager({"version": "4", "alerts": ["text"]})
+
+
 def test_generic_fingerprints_ignore_severity() -> None:
     one = alertmanager.parse_generic({"title": "Disk", "severity": "warning"}).alerts[0]
     two = alertmanager.parse_generic({"title": "Disk", "severity": "critical"}).alerts[0]
