@@ -1,0 +1,39 @@
+"""group_pending runs one grouping at a time per process: a call that finds one under way asks it for one more
+pass and returns at once, so two worker threads never work out the same batch."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from steadyops.incidents import grouping_services
+
+
+def test_a_call_during_a_grouping_gets_one_more_pass_from_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    passes: list[str] = []
+    under_way = threading.Event()
+    finish = threading.Event()
+
+    def group_all(limit: int) -> int:
+        passes.append(threading.current_thread().name)
+        if len(passes) == 1:
+            under_way.set()
+            assert finish.wait(10)
+        return 3
+
+    monkeypatch.setattr(grouping_services, "_group_all", group_all)
+    results: dict[str, int] = {}
+    first = threading.Thread(target=lambda: results.update(first=grouping_services.group_pending()), name="first")
+    first.start()
+    assert under_way.wait(10)
+    results["second"] = grouping_services.group_pending()
+    finish.set()
+    first.join(10)
+    assert results == {"first": 6, "second": 0}
+    assert passes == ["first", "first"]
+
+
+def test_calls_one_after_another_each_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grouping_services, "_group_all", lambda limit: limit)
+    assert [grouping_services.group_pending(limit=5), grouping_services.group_pending(limit=7)] == [5, 7]
