@@ -77,8 +77,8 @@ def by_unique(model: type[M], field: str, value: Any) -> M | None:
 CHUNK = 500
 
 
-def _converter(field: Any) -> Callable[[Any], Any] | None:
-    """How a value of field goes to the database: the backend's own adaptation where the type needs one.
+def _converter(field: Any) -> Callable[[Any], Any]:
+    """How a value of field (a DateTimeField or a JSONField) goes to the database: the backend's own adaptation.
 
     Dates are adapted once per distinct value of one statement: a batch shares its arrival time, and the alerts
     of one webhook mostly share their start."""
@@ -92,29 +92,38 @@ def _converter(field: Any) -> Callable[[Any], Any] | None:
             return adapted[value]
 
         return adapt
-    if isinstance(field, JSONField):
-        if connection.vendor == "sqlite" and field.encoder is None:
-            # JSON text written by orjson (compact, UTF-8 as is), at about a tenth of the standard library's cost
-            # per value; encoding each alert's labels and annotations was a tenth of an alert webhook's time.
-            return _json_text
-        return lambda value: ops.adapt_json_value(value, field.encoder)
-    return None
+    if connection.vendor == "sqlite" and field.encoder is None:
+        # JSON text written by orjson (compact, UTF-8 as is), at about a tenth of the standard library's cost
+        # per value; encoding each alert's labels and annotations was a tenth of an alert webhook's time.
+        return _json_text
+    return lambda value: ops.adapt_json_value(value, field.encoder)
 
 
 def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+@functools.cache
+def _layout(
+    model: type[Model], names: tuple[str, ...], alias: str
+) -> tuple[list[Field[Any, Any]], str, list[str], list[tuple[int, Field[Any, Any]]]]:
+    """The fields, quoted table and column names, and the fields whose values need an adaptation (with their
+    position): worked out once per model and list of names, as every batch of intake writes the same columns."""
+    quote = connections[alias].ops.quote_name
+    fields: list[Field[Any, Any]] = [model._meta.get_field(name) for name in names]  # type: ignore[misc]
+    adapted: list[tuple[int, Field[Any, Any]]] = [
+        (i, f) for i, f in enumerate(fields) if isinstance(f, DateTimeField | JSONField)
+    ]
+    return fields, quote(model._meta.db_table), [quote(f.column) for f in fields], adapted
+
+
 class _Columns:
     """Some fields of a model, named as the database knows them, with each value's adaptation."""
 
     def __init__(self, model: type[Model], names: list[str]) -> None:
-        quote = connection.ops.quote_name
-        self.fields: list[Field[Any, Any]] = [model._meta.get_field(name) for name in names]  # type: ignore[misc]
+        self.fields, self.table, self.quoted, adapted = _layout(model, tuple(names), connection.alias)
         # Only the columns whose type needs an adaptation: for the alerts of a webhook, 6 of 16 values per row.
-        self.converters = [(i, c) for i, c in enumerate(map(_converter, self.fields)) if c is not None]
-        self.table = quote(model._meta.db_table)
-        self.quoted = [quote(f.column) for f in self.fields]
+        self.converters = [(i, _converter(f)) for i, f in adapted]
 
     def adapt(self, values: Iterable[Any]) -> list[Any]:
         adapted = list(values)
