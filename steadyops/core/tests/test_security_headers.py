@@ -19,3 +19,10 @@ def test_a_json_answer_gets_the_policy_that_allows_nothing(client: Client) -> No
     response = client.get(reverse("healthz"))
     assert response["Content-Type"] == "application/json"
     assert response["Content-Security-Policy"] == JSON_POLICY == "default-src 'none'; frame-ancestors 'none'"
+
+
+@pytest.mark.django_db
+def test_an_api_error_made_of_a_django_page_gets_it_too(client: Client) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json; charset=utf-8")
+    assert response["Content-Security-Policy"] == JSON_POLICY
