@@ -9,7 +9,6 @@ are compared lives in ``grouping``; storing what arrives lives in ``intake_servi
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -149,33 +148,13 @@ def _stored_time(value: Any) -> datetime:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, connection.timezone)
 
 
-# One grouping at a time per process. The worker's threads are woken together under a burst; two of them grouping
-# at once would each work out the same oldest items, and the second's plan would no longer hold once the first
-# wrote it, so every batch was worked out twice. A call that finds a grouping under way asks it for one more pass.
-_grouping = threading.Lock()
-_again = threading.Event()
-
-
 def group_pending(*, limit: int = 20_000) -> int:
     """Give every stored report and alert that has no signal yet its signal; page on-call for signals that cross
     the threshold (INCIDENTS_PAGE_REPORTS reports within INCIDENTS_PAGE_MINUTES, or any critical alert).
 
-    Returns how many items this call grouped: 0 when another thread of the process was grouping, which then makes
-    one more pass for what this call was asked to group. Safe to run from several workers at once: each batch is
-    one transaction that claims its rows.
+    Returns how many items were grouped. Safe to run from several workers at once: each batch is one transaction
+    that claims its rows.
     """
-    total = 0
-    _again.set()
-    while _again.is_set() and _grouping.acquire(blocking=False):
-        try:
-            _again.clear()
-            total += _group_all(limit)
-        finally:
-            _grouping.release()
-    return total
-
-
-def _group_all(limit: int) -> int:
     total = 0
     while total < limit:
         done = _group_batch()

@@ -721,10 +721,11 @@ def request_grouping() -> None:
     one task, not one per report; the periodic catch-up covers a wake lost with a worker.
     """
     if _huey_immediate():
-        # Tests and single-process setups: group now, inside the caller's transaction, so the result is visible.
-        from steadyops.incidents import intake_tasks
+        # Tests and single-process setups: group now, inside the caller's transaction, so the result is visible
+        # (always, not in turn with other threads: another thread's grouping cannot see this transaction's rows).
+        from steadyops.incidents import grouping_services
 
-        intake_tasks.group_signals()
+        grouping_services.group_pending()
         return
     transaction.on_commit(_wake)
 
