@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from steadyops.accounts.models import Team, User
+from steadyops.core.htmx import posted
 from steadyops.incidents.models.oncall import EscalationPolicy, Rotation, RotationPeriod
 from steadyops.incidents.oncall_services import (
+    MAX_MEMBERS,
     MAX_REPEAT,
+    MAX_STEPS,
     MAX_WAIT_MINUTES,
     RotationInput,
     StepInput,
@@ -20,8 +26,33 @@ from steadyops.incidents.oncall_services import (
 )
 from steadyops.notify.services import time_zone_names
 
+# Rows shown on a new form; a rotation or policy with more shows all of its own. The "add rows" button (named
+# MORE_ROWS) gives ROWS_ADDED more, up to what the services accept.
 MEMBER_ROWS = 10
 STEP_ROWS = 6
+ROWS_ADDED = 5
+MORE_ROWS = "more_rows"
+_MEMBER_KEY = re.compile(r"member_(\d{1,3})")
+_STEP_KEY = re.compile(r"step_(\d{1,3})_(?:target|wait)")
+
+
+def _row_count(source: Mapping[str, Any] | None, key: re.Pattern[str], shown: int, most: int) -> int:
+    """How many numbered rows a form has: at least shown, every row source (the posted data, or the initial
+    values) has, and ROWS_ADDED more when the person asked for them; never more than most."""
+    keys = source.keys() if source is not None else ()
+    used = max((int(match.group(1)) for name in keys if (match := key.fullmatch(name))), default=0)
+    rows = max(shown, used)
+    if source is not None and MORE_ROWS in source:
+        rows += ROWS_ADDED
+    return min(rows, most)
+
+
+def rows_form_input(request: HttpRequest, initial: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The data and initial values of a form with numbered rows. On "add rows" there is no data (nothing is
+    checked or saved) and what the person typed comes back as the initial values, in a longer form."""
+    if request.method == "POST" and MORE_ROWS in request.POST:
+        return None, request.POST.dict()
+    return posted(request), initial
 
 
 def _person_field(label: str, required: bool = False) -> forms.ModelChoiceField[User]:
@@ -50,16 +81,18 @@ class RotationForm(forms.Form):
     timezone = forms.ChoiceField(choices=zone_choices, label="Time zone")
     starts_on = forms.DateField(label="First shift starts on", widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *, teams: list[Team], initial: dict[str, Any] | None = None) -> None:
+        super().__init__(data, initial=initial)
         field = self.fields["team"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Team.objects.filter(pk__in=[team.pk for team in teams]).order_by("name")
-        for row in range(1, MEMBER_ROWS + 1):
+        self.rows = _row_count(data if data is not None else initial, _MEMBER_KEY, MEMBER_ROWS, MAX_MEMBERS)
+        self.can_add_rows = self.rows < MAX_MEMBERS
+        for row in range(1, self.rows + 1):
             self.fields[f"member_{row}"] = _person_field(f"Person {row} in turn")
 
     def member_fields(self) -> list[forms.BoundField]:
-        return [self[f"member_{row}"] for row in range(1, MEMBER_ROWS + 1)]
+        return [self[f"member_{row}"] for row in range(1, self.rows + 1)]
 
     def main_fields(self) -> list[forms.BoundField]:
         return [
@@ -68,7 +101,7 @@ class RotationForm(forms.Form):
 
     def rotation_input(self) -> RotationInput:
         data = self.cleaned_data
-        members = [data[f"member_{row}"] for row in range(1, MEMBER_ROWS + 1) if data.get(f"member_{row}")]
+        members = [data[f"member_{row}"] for row in range(1, self.rows + 1) if data.get(f"member_{row}")]
         return RotationInput(
             name=data["name"],
             period=data["period"],
@@ -157,13 +190,15 @@ class PolicyForm(forms.Form):
     )
     is_default = forms.BooleanField(required=False, label="The team's default policy (incidents page this one)")
 
-    def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *, teams: list[Team], initial: dict[str, Any] | None = None) -> None:
+        super().__init__(data, initial=initial)
         field = self.fields["team"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Team.objects.filter(pk__in=[team.pk for team in teams]).order_by("name")
+        self.rows = _row_count(data if data is not None else initial, _STEP_KEY, STEP_ROWS, MAX_STEPS)
+        self.can_add_rows = self.rows < MAX_STEPS
         choices = _target_choices()
-        for row in range(1, STEP_ROWS + 1):
+        for row in range(1, self.rows + 1):
             self.fields[f"step_{row}_target"] = forms.ChoiceField(
                 choices=choices, required=False, label=f"Step {row}: page"
             )
@@ -172,7 +207,7 @@ class PolicyForm(forms.Form):
             )
 
     def step_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"step_{r}_target"], self[f"step_{r}_wait"]) for r in range(1, STEP_ROWS + 1)]
+        return [(self[f"step_{r}_target"], self[f"step_{r}_wait"]) for r in range(1, self.rows + 1)]
 
     def main_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ("team", "name", "repeat", "is_default")]
@@ -180,7 +215,7 @@ class PolicyForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         steps: list[StepInput] = []
-        for row in range(1, STEP_ROWS + 1):
+        for row in range(1, self.rows + 1):
             target = data.get(f"step_{row}_target") or ""
             wait = data.get(f"step_{row}_wait")
             if not target and wait is None:

@@ -38,6 +38,7 @@ from steadyops.incidents.oncall_forms import (
     RotationForm,
     policy_initial,
     rotation_initial,
+    rows_form_input,
 )
 from steadyops.incidents.oncall_ical import calendar_of_shifts
 
@@ -89,8 +90,9 @@ def oncall_now(request: AuthenticatedHttpRequest) -> HttpResponse:
 def rotation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = services.teams_managed_by(request.user)
     require(bool(teams), MANAGE_MESSAGE)
-    form = RotationForm(posted(request), teams=teams, initial={"timezone": "UTC", "starts_on": timezone.localdate()})
-    if request.method == "POST":
+    data, initial = rows_form_input(request, {"timezone": "UTC", "starts_on": timezone.localdate()})
+    form = RotationForm(data, teams=teams, initial=initial)
+    if data is not None:
         actor = Actor.of_request(request)
         rotation = saved(
             form, lambda data: services.create_rotation(actor=actor, team=data["team"], data=form.rotation_input())
@@ -131,8 +133,9 @@ def rotation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def rotation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rotation = _rotation(pk)
     require(permissions.can_manage_oncall(request.user, rotation.team), MANAGE_MESSAGE)
-    form = RotationForm(posted(request), teams=[rotation.team], initial=rotation_initial(rotation))
-    if request.method == "POST":
+    data, initial = rows_form_input(request, rotation_initial(rotation))
+    form = RotationForm(data, teams=[rotation.team], initial=initial)
+    if data is not None:
         actor = Actor.of_request(request)
         if saved(
             form, lambda data: services.update_rotation(actor=actor, rotation=rotation, data=form.rotation_input())
@@ -274,8 +277,9 @@ def escalation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def escalation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = services.teams_managed_by(request.user)
     require(bool(teams), MANAGE_MESSAGE)
-    form = PolicyForm(posted(request), teams=teams)
-    if request.method == "POST":
+    data, initial = rows_form_input(request, {})
+    form = PolicyForm(data, teams=teams, initial=initial)
+    if data is not None:
         actor = Actor.of_request(request)
         policy = saved(
             form, lambda data: services.create_policy(actor=actor, team=data["team"], **_policy_fields(data))
@@ -301,8 +305,9 @@ def escalation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def escalation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     policy = _policy(pk)
     require(permissions.can_manage_oncall(request.user, policy.team), MANAGE_MESSAGE)
-    form = PolicyForm(posted(request), teams=[policy.team], initial=policy_initial(policy))
-    if request.method == "POST":
+    data, initial = rows_form_input(request, policy_initial(policy))
+    form = PolicyForm(data, teams=[policy.team], initial=initial)
+    if data is not None:
         actor = Actor.of_request(request)
         if saved(form, lambda data: services.update_policy(actor=actor, policy=policy, **_policy_fields(data))):
             messages.success(request, "The escalation policy is saved.")

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from steadyops.accounts.models import User
 from steadyops.core.actor import Actor
 from steadyops.core.models import AuditEntry
 from steadyops.incidents import oncall_services as services
@@ -270,3 +271,118 @@ def test_it_pages_someone_now_from_the_form(personas):
     detail = client.get(response["Location"])
     assert b"Operator A" in detail.content
     assert b"Waiting for someone to answer" in detail.content
+
+
+def _colleagues(count):
+    return [User.objects.create_user(username=f"colleague-{n:02d}", password="x") for n in range(1, count + 1)]
+
+
+def _edit_data(rotation, members):
+    data = {
+        "team": rotation.team_id,
+        "name": rotation.name,
+        "period": rotation.period,
+        "handoff_time": "09:00",
+        "timezone": rotation.timezone,
+        "starts_on": rotation.starts_on.isoformat(),
+    }
+    data.update({f"member_{row}": user.pk for row, user in enumerate(members, start=1)})
+    return data
+
+
+def test_it_shows_and_keeps_every_person_of_a_rotation_longer_than_the_new_form(personas):
+    members = _colleagues(15)
+    rotation = build_rotation(personas, members=members)
+    client = Client()
+    client.force_login(personas.operator_a)
+    page = client.get(f"/incidents/oncall/rotations/{rotation.pk}/edit/")
+    assert page.status_code == 200
+    assert page.context["form"].rows == 15
+    assert [field.value() for field in page.context["form"].member_fields()] == [user.pk for user in members]
+    assert b"Add rows for more people" in page.content
+    response = client.post(f"/incidents/oncall/rotations/{rotation.pk}/edit/", _edit_data(rotation, members))
+    assert response.status_code == 302
+    assert [m.user for m in rotation.members.order_by("position")] == members
+
+
+def test_it_adds_rows_for_more_people_without_saving_and_keeps_what_was_typed(personas):
+    world = make_world(personas)
+    client = Client()
+    client.force_login(personas.operator_a)
+    before = (Rotation.objects.count(), AuditEntry.objects.count())
+    data = {**rotation_form(world), "member_2": personas.admin.pk, "name": "", "more_rows": "1"}
+    response = client.post("/incidents/oncall/rotations/new/", data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert (form.rows, form.is_bound, form.errors) == (15, False, {})
+    assert [field.value() for field in form.member_fields()[:3]] == [
+        str(personas.operator_a.pk),
+        str(personas.admin.pk),
+        None,
+    ]
+    assert b'name="member_15"' in response.content
+    assert b"This field is required" not in response.content
+    assert (Rotation.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_it_stops_adding_rows_at_the_most_a_rotation_or_policy_can_have(personas):
+    world = make_world(personas)
+    client = Client()
+    client.force_login(personas.operator_a)
+    crowded = {**rotation_form(world), "member_20": "", "member_999": "", "member_99999999999": "", "more_rows": "1"}
+    response = client.post("/incidents/oncall/rotations/new/", crowded)
+    assert response.status_code == 200
+    assert (response.context["form"].rows, response.context["form"].can_add_rows) == (services.MAX_MEMBERS, False)
+    assert b"Add rows for more people" not in response.content
+    assert b'name="member_21"' not in response.content
+    steps = client.post("/incidents/escalation/new/", {"name": "Nights", "step_9_wait": "", "more_rows": "1"})
+    assert steps.status_code == 200
+    assert (steps.context["form"].rows, steps.context["form"].can_add_rows) == (services.MAX_STEPS, False)
+    assert b"Add rows for more steps" not in steps.content
+
+
+def test_it_ignores_people_past_the_rows_a_rotation_can_have(personas):
+    world = make_world(personas)
+    client = Client()
+    client.force_login(personas.operator_a)
+    response = client.post("/incidents/oncall/rotations/new/", {**rotation_form(world), "member_21": personas.admin.pk})
+    assert response.status_code == 302
+    rotation = Rotation.objects.get(name="Platform secondary")
+    assert [m.user for m in rotation.members.order_by("position")] == [personas.operator_a]
+
+
+def test_it_shows_and_keeps_every_step_of_a_policy_longer_than_the_new_form(personas):
+    people = _colleagues(8)
+    policy = build_policy(
+        personas, [services.StepInput(wait_minutes=row, user=user) for row, user in enumerate(people, start=1)]
+    )
+    client = Client()
+    client.force_login(personas.operator_a)
+    page = client.get(f"/incidents/escalation/{policy.pk}/edit/")
+    assert page.status_code == 200
+    assert [(t.value(), w.value()) for t, w in page.context["form"].step_rows()] == [
+        (f"u:{user.pk}", row) for row, user in enumerate(people, start=1)
+    ]
+    data = {"team": personas.team_a.pk, "name": policy.name, "repeat": "0", "is_default": "on"}
+    for row, user in enumerate(people, start=1):
+        data.update({f"step_{row}_target": f"u:{user.pk}", f"step_{row}_wait": str(row)})
+    response = client.post(f"/incidents/escalation/{policy.pk}/edit/", data)
+    assert response.status_code == 302
+    assert [(s.user_id, s.wait_minutes) for s in policy.steps.order_by("position")] == [
+        (user.pk, row) for row, user in enumerate(people, start=1)
+    ]
+
+
+def test_it_adds_rows_for_more_steps_without_saving(personas):
+    make_world(personas)
+    client = Client()
+    client.force_login(personas.operator_a)
+    before = EscalationPolicy.objects.count()
+    data = {"team": personas.team_a.pk, "name": "Nights", "repeat": "1", "step_1_target": "", "more_rows": "1"}
+    response = client.post("/incidents/escalation/new/", data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    # Six rows and five more, within the ten steps a policy can have.
+    assert (form.rows, form.errors, form["name"].value(), form["repeat"].value()) == (10, {}, "Nights", "1")
+    assert b'name="step_10_target"' in response.content
+    assert EscalationPolicy.objects.count() == before
