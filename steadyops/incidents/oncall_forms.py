@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 
 from steadyops.accounts.models import Team, User
-from steadyops.core.htmx import posted
 from steadyops.incidents.models.oncall import EscalationPolicy, Rotation, RotationPeriod
 from steadyops.incidents.oncall_services import (
     MAX_MEMBERS,
@@ -47,12 +45,21 @@ def _row_count(source: Mapping[str, Any] | None, key: re.Pattern[str], shown: in
     return min(rows, most)
 
 
-def rows_form_input(request: HttpRequest, initial: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """The data and initial values of a form with numbered rows. On "add rows" there is no data (nothing is
-    checked or saved) and what the person typed comes back as the initial values, in a longer form."""
-    if request.method == "POST" and MORE_ROWS in request.POST:
-        return None, request.POST.dict()
-    return posted(request), initial
+class _NumberedRowsForm(forms.Form):
+    """A form with rows numbered from 1 (the people of a rotation, the steps of a policy): row_key names a row's
+    fields, rows_shown is how many a new form has, rows_most how many the services accept."""
+
+    row_key: ClassVar[re.Pattern[str]]
+    rows_shown: ClassVar[int]
+    rows_most: ClassVar[int]
+
+    def __init__(self, data: Any = None, *, initial: dict[str, Any] | None = None) -> None:
+        super().__init__(data, initial=initial)
+        self.rows = _row_count(data if data is not None else initial, self.row_key, self.rows_shown, self.rows_most)
+
+    @property
+    def can_add_rows(self) -> bool:
+        return self.rows < self.rows_most
 
 
 def _person_field(label: str, required: bool = False) -> forms.ModelChoiceField[User]:
@@ -68,7 +75,11 @@ def zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(time_zone_names())]
 
 
-class RotationForm(forms.Form):
+class RotationForm(_NumberedRowsForm):
+    row_key = _MEMBER_KEY
+    rows_shown = MEMBER_ROWS
+    rows_most = MAX_MEMBERS
+
     team = forms.ModelChoiceField(queryset=Team.objects.none(), label="Team", empty_label=None)
     name = forms.CharField(max_length=100, label="Name", help_text="Such as “Platform primary”.")
     period = forms.ChoiceField(choices=RotationPeriod.choices, label="How often the shift changes hands")
@@ -86,8 +97,6 @@ class RotationForm(forms.Form):
         field = self.fields["team"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Team.objects.filter(pk__in=[team.pk for team in teams]).order_by("name")
-        self.rows = _row_count(data if data is not None else initial, _MEMBER_KEY, MEMBER_ROWS, MAX_MEMBERS)
-        self.can_add_rows = self.rows < MAX_MEMBERS
         for row in range(1, self.rows + 1):
             self.fields[f"member_{row}"] = _person_field(f"Person {row} in turn")
 
@@ -180,7 +189,11 @@ def _resolve_target(value: str) -> tuple[User | None, Rotation | None]:
     return None, None
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(_NumberedRowsForm):
+    row_key = _STEP_KEY
+    rows_shown = STEP_ROWS
+    rows_most = MAX_STEPS
+
     team = forms.ModelChoiceField(queryset=Team.objects.none(), label="Team", empty_label=None)
     name = forms.CharField(max_length=100, label="Name", help_text="Such as “Platform incidents”.")
     repeat = forms.IntegerField(
@@ -195,8 +208,6 @@ class PolicyForm(forms.Form):
         field = self.fields["team"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Team.objects.filter(pk__in=[team.pk for team in teams]).order_by("name")
-        self.rows = _row_count(data if data is not None else initial, _STEP_KEY, STEP_ROWS, MAX_STEPS)
-        self.can_add_rows = self.rows < MAX_STEPS
         choices = _target_choices()
         for row in range(1, self.rows + 1):
             self.fields[f"step_{row}_target"] = forms.ChoiceField(

@@ -32,19 +32,27 @@ from steadyops.incidents.models.oncall import (
     RotationMember,
 )
 from steadyops.incidents.oncall_forms import (
+    MORE_ROWS,
     OverrideForm,
     PageNowForm,
     PolicyForm,
     RotationForm,
     policy_initial,
     rotation_initial,
-    rows_form_input,
 )
 from steadyops.incidents.oncall_ical import calendar_of_shifts
 
 DETAIL_DAYS = 14
 PAGE_LIST_SIZE = 50
 MANAGE_MESSAGE = "Only administrators and the team's operators can change its on-call."
+
+
+def _rows_form_input(request: HttpRequest, initial: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The data and initial values of a form with numbered rows. On "add rows" there is no data (nothing is
+    checked or saved) and what the person typed comes back as the initial values, in a longer form."""
+    if request.method == "POST" and MORE_ROWS in request.POST:
+        return None, request.POST.dict()
+    return posted(request), initial
 
 
 def _rotation(pk: int) -> Rotation:
@@ -90,7 +98,7 @@ def oncall_now(request: AuthenticatedHttpRequest) -> HttpResponse:
 def rotation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = services.teams_managed_by(request.user)
     require(bool(teams), MANAGE_MESSAGE)
-    data, initial = rows_form_input(request, {"timezone": "UTC", "starts_on": timezone.localdate()})
+    data, initial = _rows_form_input(request, {"timezone": "UTC", "starts_on": timezone.localdate()})
     form = RotationForm(data, teams=teams, initial=initial)
     if data is not None:
         actor = Actor.of_request(request)
@@ -133,7 +141,7 @@ def rotation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def rotation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rotation = _rotation(pk)
     require(permissions.can_manage_oncall(request.user, rotation.team), MANAGE_MESSAGE)
-    data, initial = rows_form_input(request, rotation_initial(rotation))
+    data, initial = _rows_form_input(request, rotation_initial(rotation))
     form = RotationForm(data, teams=[rotation.team], initial=initial)
     if data is not None:
         actor = Actor.of_request(request)
@@ -277,7 +285,7 @@ def escalation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def escalation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = services.teams_managed_by(request.user)
     require(bool(teams), MANAGE_MESSAGE)
-    data, initial = rows_form_input(request, {})
+    data, initial = _rows_form_input(request, {})
     form = PolicyForm(data, teams=teams, initial=initial)
     if data is not None:
         actor = Actor.of_request(request)
@@ -305,7 +313,7 @@ def escalation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def escalation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     policy = _policy(pk)
     require(permissions.can_manage_oncall(request.user, policy.team), MANAGE_MESSAGE)
-    data, initial = rows_form_input(request, policy_initial(policy))
+    data, initial = _rows_form_input(request, policy_initial(policy))
     form = PolicyForm(data, teams=[policy.team], initial=initial)
     if data is not None:
         actor = Actor.of_request(request)

@@ -71,7 +71,8 @@ def test_it_sets_up_a_weekly_rotation_and_a_cover_through_the_forms(browser_page
     page.get_by_label("Person 2 in turn").select_option(label="Admin")
     # More rows than the form starts with: nothing is saved yet, and what was typed stays.
     page.get_by_role("button", name="Add rows for more people").click()
-    expect(page.get_by_label("Person 15 in turn")).to_be_visible()
+    page.wait_for_url(re.compile(r".*/oncall/rotations/new/#form-actions$"))
+    expect(page.get_by_label("Person 15 in turn")).to_be_in_viewport()
     expect(page.get_by_label("Name", exact=True)).to_have_value("Platform primary")
     expect(page.get_by_label("Person 2 in turn").locator("option:checked")).to_have_text("Admin")
     assert not Rotation.objects.exists()
